@@ -1,0 +1,52 @@
+"""Every outcome the arbiter can report, with a stable code, banded by stage (exchange-core style).
+
+The numeric value never changes once published; clients switch on the name or the number.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Code(IntEnum):
+    # 0: success
+    ACCEPTED = 0
+    OK = 1
+    # 1xxx: the message itself (protocol)
+    MALFORMED_JSON = 1001
+    NOT_AN_OBJECT = 1002
+    UNSUPPORTED_VERSION = 1003
+    UNKNOWN_TYPE = 1004
+    MISSING_FIELD = 1005
+    WRONG_TYPE = 1006
+    UNKNOWN_FIELD = 1007
+    BAD_VALUE = 1008
+    PAYLOAD_TOO_LARGE = 1009
+    # 2xxx: who is bidding (identity)
+    UNKNOWN_BIDDER = 2001
+    UNKNOWN_PADDLE = 2002
+    RATE_LIMITED = 2003
+    # 3xxx: the bid against the lot
+    UNKNOWN_LOT = 3001
+    LOT_NOT_OPEN = 3002
+    LOT_PAUSED = 3003
+    LOT_CLOSED = 3004
+    LATE_BID = 3005
+    BELOW_ASKING = 3006
+    ALREADY_LEADING = 3007
+    CURRENCY_MISMATCH = 3008
+    AMOUNT_ABSURD = 3009
+    DUTCH_ENDED = 3012
+    ABOVE_TOP_PRICE = 3013
+    HALL_OFFLINE = 3014
+    # 4xxx: auctioneer commands
+    NO_BIDS = 4001
+    RESERVE_NOT_MET = 4002
+    CANNOT_REOPEN = 4003
+    NOTHING_TO_RETRACT = 4004
+    BAD_COMMAND = 4005
+    LOT_ALREADY_OPEN = 4006
+    NOT_PAUSED = 4007
+    DUPLICATE_REGISTRATION = 4008
+    # 5xxx: orders
+    UNKNOWN_ORDER = 5001
+    ORDER_NOT_PENDING = 5002

@@ -1,0 +1,367 @@
+"""Every payload, defined once as a frozen dataclass, with one strict decoder and one encoder.
+
+Wire format: a compact JSON object with `"v": 1` (schema version) and `"type"`.
+Rules, on purpose:
+- An unknown version is refused (UNSUPPORTED_VERSION): a new version is a new contract.
+- An unknown field is refused (UNKNOWN_FIELD) so a typo such as "ammount" never passes silently;
+  fields starting with `x_` are extensions and are ignored, which is how a client adds private data.
+- Integers must be JSON integers (not 100.0, not true); NaN and Infinity are refused.
+- `decode` raises ProtocolError(code, message, field); it never returns a half-valid message.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, TypeVar, Union
+
+from shared.codes import Code
+from shared.dutch import clock_price
+from shared.money import MAX_MINOR, MINOR_DIGITS
+
+VERSION = 1
+MAX_PAYLOAD_BYTES = 4096   # inbound limit enforced by the arbiter, with a reply (the broker's limit is silent)
+ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class ProtocolError(ValueError):
+    """A message that breaks the contract; carries the code and the human sentence for the sender."""
+
+    def __init__(self, code: Code, message: str, field: str | None = None, ref: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.field, self.ref = code, message, field, ref
+
+
+def _ident(value: str) -> str | None:
+    return None if ID_RE.fullmatch(value) else "must be 1-64 characters of letters, digits, '_', '.', ':' or '-'"
+
+
+def _amount(value: int) -> str | None:
+    return None if 0 < value <= MAX_MINOR else f"must be between 1 and {MAX_MINOR} minor units"
+
+
+def _currency(value: str) -> str | None:
+    return None if value in MINOR_DIGITS else f"unknown currency (known: {', '.join(sorted(MINOR_DIGITS))})"
+
+
+def _range(low: int, high: int) -> Callable[[int], str | None]:
+    return lambda value: None if low <= value <= high else f"must be between {low} and {high}"
+
+
+def _one_of(*choices: str) -> Callable[[str], str | None]:
+    return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
+
+
+def _text(limit: int) -> Callable[[str], str | None]:
+    return lambda value: None if len(value) <= limit else f"must be at most {limit} characters"
+
+
+def check(rule: Callable[[Any], str | None], default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field whose value must pass `rule` (returns None when fine, else the complaint)."""
+    return field(default=default, metadata={"check": rule})
+
+
+@dataclass(frozen=True)
+class Message:
+    TYPE: ClassVar[str] = ""
+
+
+# ---- inbound: hall boxes and online bidders -> arbiter ------------------------------------
+
+@dataclass(frozen=True)
+class Bid(Message):
+    """A bid names its amount; the arbiter never raises it. `bid_id` is the idempotency key."""
+    TYPE: ClassVar[str] = "bid"
+    bid_id: str = check(_ident)
+    lot: str = check(_ident)
+    amount: int = check(_amount)
+    currency: str = check(_currency)
+    paddle: int | None = check(_range(1, 99_999), None)   # hall bids only
+    sent_at_ms: int | None = check(_range(0, 2**53), None)   # sender's clock, for figures only
+
+
+@dataclass(frozen=True)
+class MaxBid(Message):
+    """A maximum (proxy or absentee bid): the arbiter bids for the bidder, by the ladder, up to it."""
+    TYPE: ClassVar[str] = "max_bid"
+    bid_id: str = check(_ident)
+    lot: str = check(_ident)
+    amount: int = check(_amount)
+    currency: str = check(_currency)
+
+
+@dataclass(frozen=True)
+class Press(Message):
+    """How the paddle was pressed, sent after the bid with the same bid_id (for the discount)."""
+    TYPE: ClassVar[str] = "press"
+    bid_id: str = check(_ident)
+    paddle: int = check(_range(1, 99_999))
+    peak_grams: int = check(_range(0, 1_000_000))
+    duration_ms: int = check(_range(0, 3_600_000))
+
+
+ACTIONS = (
+    "open_lot", "set_asking", "set_increment", "fair_warning", "hammer", "pass", "reopen", "retract",
+    "pause", "resume", "lift_reserve", "floor_bid", "message", "register_paddle", "register_bidder",
+    "mark_paid", "cancel_order", "set_max",
+)
+
+
+@dataclass(frozen=True)
+class Command(Message):
+    """An auctioneer (or house admin) command; which optional fields it needs depends on `action`."""
+    TYPE: ClassVar[str] = "command"
+    command_id: str = check(_ident)
+    action: str = check(_one_of(*ACTIONS))
+    lot: str | None = check(_ident, None)
+    amount: int | None = check(_amount, None)
+    factor: str | None = check(_one_of("half", "double", "ladder"), None)
+    paddle: int | None = check(_range(1, 99_999), None)
+    name: str | None = check(_text(80), None)
+    account: str | None = check(_ident, None)
+    avatar: str | None = check(_text(200), None)
+    order_id: str | None = check(_ident, None)
+    text: str | None = check(_text(500), None)
+
+
+@dataclass(frozen=True)
+class Presence(Message):
+    TYPE: ClassVar[str] = "presence"
+    online: bool
+    handle: str | None = check(_text(40), None)
+
+
+# ---- outbound: arbiter -> hall boxes, bidders, everyone ------------------------------------
+
+@dataclass(frozen=True)
+class BidResult(Message):
+    """The arbiter's answer to one bid. `status` is accepted, rejected or late."""
+    TYPE: ClassVar[str] = "bid_result"
+    bid_id: str
+    lot: str
+    status: str
+    code: str
+    message: str
+    seq: int
+    amount: int | None = None
+    asking: int | None = None
+    currency: str | None = None
+    paddle: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult(Message):
+    TYPE: ClassVar[str] = "command_result"
+    command_id: str
+    status: str           # ok | rejected
+    code: str
+    message: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class Error(Message):
+    """A message the arbiter could not read at all; `ref` is its bid_id/command_id when recoverable."""
+    TYPE: ClassVar[str] = "error"
+    code: str
+    message: str
+    field: str | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Leader:
+    """The leader as the room should see them."""
+    channel: str                  # hall | online | floor
+    label: str                    # "Paddle 12 · Mrs Chan" or the online handle
+    paddle: int | None = None
+    name: str | None = None
+    handle: str | None = None
+    avatar: str | None = None
+
+
+@dataclass(frozen=True)
+class DutchClock:
+    top: int
+    floor: int
+    start_ms: int
+    end_ms: int
+    schedule: str                 # steps | linear
+    step_ms: int
+    price_now: int                # when the state was published; use price_at for later
+
+    def price_at(self, ts_ms: int) -> int:
+        return clock_price(self.top, self.floor, self.end_ms - self.start_ms, self.schedule, self.step_ms, ts_ms - self.start_ms)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One accepted bid, as the auctioneer's screen lists it."""
+    amount: int
+    label: str
+    channel: str                  # hall | online | floor
+    seq: int
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class LotState(Message):
+    """The current lot as everyone sees it (retained). Hidden reserves show only as reserve_met."""
+    TYPE: ClassVar[str] = "lot_state"
+    sale: str
+    lot: str
+    title: str
+    kind: str                     # english | dutch
+    status: str                   # pending | open | fair_warning | paused | sold | passed
+    currency: str
+    asking: int | None
+    current_bid: int | None
+    leader: Leader | None
+    bids: int
+    reserve_met: bool
+    seq: int
+    estimate_low: int | None = None
+    estimate_high: int | None = None
+    description: str = ""
+    image: str | None = None
+    increment: int | None = None
+    dutch: DutchClock | None = None
+    online_bidders: int = 0
+    next_lot: str | None = None
+    jumps: tuple[int, ...] = ()   # asking, then one and two increments above it (jump bids)
+    history: tuple[HistoryEntry, ...] = ()     # the last accepted bids, newest last
+    online_avatars: tuple[str, ...] = ()       # avatars of online bidders present (at most 12)
+    hall_online: bool = True                   # false while the room's link is down: online bidding held
+    at_ms: int | None = None                   # the arbiter's clock when published (a Dutch clock's time base)
+
+
+@dataclass(frozen=True)
+class Notice(Message):
+    """Something for people to read: a late bid for the auctioneer, a message to online bidders."""
+    TYPE: ClassVar[str] = "notice"
+    kind: str                     # late_bid | message | order
+    text: str
+    lot: str | None = None
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class SimPress(Message):
+    """Simulation control: press a simulated paddle (only a simulated hall box listens)."""
+    TYPE: ClassVar[str] = "sim_press"
+    paddle: int = check(_range(1, 99_999))
+    grams: int = check(_range(0, 50_000))
+    hold_ms: int = check(_range(0, 60_000))
+    button: bool = True
+
+
+TYPES: dict[str, type[Message]] = {
+    cls.TYPE: cls
+    for cls in (Bid, MaxBid, Press, Command, Presence, BidResult, CommandResult, Error, LotState, Notice, SimPress)
+}
+M = TypeVar("M", bound=Message)
+
+
+def encode(message: Message) -> bytes:
+    body = {"v": VERSION, "type": message.TYPE, **_plain(message)}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {name: _value_of(v) for name in _schema(type(obj))[1] if (v := getattr(obj, name)) is not None}
+
+
+def _value_of(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return _plain(value)
+    if isinstance(value, tuple):
+        return [_value_of(item) for item in value]
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ProtocolError(Code.BAD_VALUE, f"{name} is not a number this protocol accepts")
+
+
+def decode(payload: bytes, expect: type[M] | tuple[type[M], ...] | None = None,
+           limit: int = MAX_PAYLOAD_BYTES) -> M:
+    """Parse and validate one payload; `expect` restricts which message types this topic carries."""
+    if len(payload) > limit:
+        raise ProtocolError(Code.PAYLOAD_TOO_LARGE, f"payload is {len(payload)} bytes; the limit is {limit}")
+    try:
+        body = json.loads(payload, parse_constant=_refuse_constant)
+    except ProtocolError:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(Code.MALFORMED_JSON, f"payload is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ProtocolError(Code.NOT_AN_OBJECT, "payload must be a JSON object")
+    ref = body.get("bid_id") or body.get("command_id")
+    ref = ref if isinstance(ref, str) and ID_RE.fullmatch(ref) else None
+    if body.get("v") != VERSION:
+        raise ProtocolError(Code.UNSUPPORTED_VERSION,
+                            f"schema version {body.get('v')!r} is not supported; this arbiter speaks v{VERSION}", "v", ref)
+    cls = TYPES.get(body.get("type"))  # type: ignore[arg-type]
+    allowed = expect if isinstance(expect, tuple) else (expect,) if expect else tuple(TYPES.values())
+    if cls is None or cls not in allowed:
+        names = ", ".join(c.TYPE for c in allowed)
+        raise ProtocolError(Code.UNKNOWN_TYPE, f"message type {body.get('type')!r} is not accepted here (expected {names})", "type", ref)
+    try:
+        return _build(cls, {k: v for k, v in body.items() if k not in ("v", "type")}, "")  # type: ignore[return-value]
+    except ProtocolError as exc:
+        exc.ref = ref
+        raise
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
+    """Type hints and fields of a message class, worked out once (they cost ~100 us a call)."""
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+
+
+def _build(cls: type, body: dict[str, Any], prefix: str) -> Any:
+    hints, fields = _schema(cls)
+    for key in body:
+        if key not in fields and not key.startswith("x_"):
+            raise ProtocolError(Code.UNKNOWN_FIELD, f"unknown field '{prefix}{key}'", prefix + key)
+    values = {}
+    for name, spec in fields.items():
+        where = prefix + name
+        if name not in body or body[name] is None:
+            nullable = type(None) in typing.get_args(hints[name])
+            if spec.default is dataclasses.MISSING and not nullable:
+                raise ProtocolError(Code.MISSING_FIELD, f"field '{where}' is required", where)
+            values[name] = None if spec.default is dataclasses.MISSING else spec.default
+            continue
+        value = _typed(hints[name], body[name], where)
+        rule = spec.metadata.get("check")
+        complaint = rule(value) if rule else None
+        if complaint:
+            raise ProtocolError(Code.BAD_VALUE, f"field '{where}' {complaint}", where)
+        values[name] = value
+    return cls(**values)
+
+
+def _typed(hint: Any, value: Any, where: str) -> Any:
+    options = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else (hint,)
+    options = tuple(o for o in options if o is not type(None))
+    wanted = options[0]
+    if typing.get_origin(wanted) is tuple:
+        if not isinstance(value, list) or len(value) > 64:
+            raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be a list of at most 64", where)
+        return tuple(_typed(typing.get_args(wanted)[0], item, f"{where}[{i}]") for i, item in enumerate(value))
+    if dataclasses.is_dataclass(wanted):
+        if not isinstance(value, dict):
+            raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be an object", where)
+        return _build(wanted, value, where + ".")
+    if wanted is int and (type(value) is not int):
+        raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be an integer, got {type(value).__name__}", where)
+    if wanted is bool and type(value) is not bool:
+        raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be true or false", where)
+    if wanted is str and type(value) is not str:
+        raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be a string, got {type(value).__name__}", where)
+    return value

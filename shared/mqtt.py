@@ -1,0 +1,62 @@
+"""How every client we ship connects: paho-mqtt 2.x with TCP_NODELAY set on its socket.
+
+paho does not set TCP_NODELAY; without it a loopback round trip through Mosquitto took 44-88 ms
+here instead of 0.3 ms (Nagle + delayed ACK). Every client is made here so none can forget.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+
+def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def make_client(client_id: str = "", *, persistent: bool = False, manual_ack: bool = False,
+                inflight: int = 1000, reconnect: bool = True) -> mqtt.Client:
+    """A client with TCP_NODELAY; `persistent` keeps the session (and queued QoS 1 messages) across
+    reconnects; `reconnect=False` makes loop_forever return on a lost connection (the caller retries)."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not persistent,
+                         protocol=mqtt.MQTTv311, manual_ack=manual_ack, reconnect_on_failure=reconnect)
+    client.on_socket_open = _nodelay
+    client.max_inflight_messages_set(inflight)
+    client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=0.05, max_delay=2)
+    return client
+
+
+def secure(client: mqtt.Client, username: str = "", password: str = "", cafile: str = "") -> mqtt.Client:
+    """Log in and, with a CA file, speak TLS (the server's name is checked against its certificate)."""
+    if username:
+        client.username_pw_set(username, password)
+    if cafile:
+        client.tls_set(ca_certs=cafile)
+    return client
+
+
+def connect_and_wait(client: mqtt.Client, host: str, port: int, timeout: float = 10.0, keepalive: int = 15) -> None:
+    """Connect, start the network thread and block until the broker accepted us."""
+    ready = threading.Event()
+    previous = client.on_connect
+
+    refused: list[str] = []
+
+    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        if previous:
+            previous(c, userdata, flags, reason, properties)
+        if reason.is_failure:
+            refused.append(str(reason))
+        ready.set()
+
+    client.on_connect = on_connect
+    client.connect(host, port, keepalive=keepalive)
+    client.loop_start()
+    if not ready.wait(timeout) or refused:
+        client.loop_stop()
+        raise ConnectionError(f"{host}:{port} refused the connection: {refused[0]}" if refused else f"no CONNACK from {host}:{port} within {timeout} s")
+    client.on_connect = previous

@@ -1,0 +1,71 @@
+"""Every MQTT topic, defined once: who publishes, who listens, QoS and retain.
+
+The first segment after the root says who publishes (`hall/…` from a hall box, `bidder/…` from an
+online bidder, `arbiter/…` from the arbiter only), so a broker ACL is one line per role.
+Each topic has one builder (`topic.format(...)`) and one parser (`parse(topic_string)`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ROOT = "auction"
+_ID = r"[A-Za-z0-9_.-]{1,64}"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    pattern: str        # with {param} placeholders
+    publisher: str
+    subscriber: str
+    qos: int
+    retain: bool
+    carries: str        # the message type(s) it carries (shared.messages)
+
+    def format(self, **params: str) -> str:
+        for key, value in params.items():
+            if not re.fullmatch(_ID, str(value)):
+                raise ValueError(f"topic parameter {key}={value!r} is not a plain id")
+        return f"{ROOT}/" + self.pattern.format(**params)
+
+    def filter(self) -> str:
+        """The subscription filter: every parameter becomes '+'."""
+        return f"{ROOT}/" + re.sub(r"\{\w+\}", "+", self.pattern)
+
+    def match(self, topic: str) -> dict[str, str] | None:
+        regex = re.escape(f"{ROOT}/" + self.pattern)
+        regex = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>{_ID})", regex)
+        found = re.fullmatch(regex, topic)
+        return found.groupdict() if found else None
+
+
+HALL_BID = Topic("hall_bid", "hall/{hall}/bid", "hall box", "arbiter", 1, False, "bid")
+HALL_PRESS = Topic("hall_press", "hall/{hall}/press", "hall box", "arbiter", 1, False, "press")
+HALL_COMMAND = Topic("hall_command", "hall/{hall}/command", "hall box (auctioneer)", "arbiter", 1, False, "command")
+HALL_BRIDGE = Topic("hall_bridge", "hall/{hall}/bridge", "the hall's Mosquitto bridge (and its will)", "arbiter", 1, True, "1 or 0 (Mosquitto's bridge notification)")
+HALL_PRESENCE = Topic("hall_presence", "hall/{hall}/presence", "hall box (and its will)", "arbiter", 1, True, "presence")
+BIDDER_BID = Topic("bidder_bid", "bidder/{account}/bid", "online bidder", "arbiter", 1, False, "bid")
+BIDDER_MAX = Topic("bidder_max", "bidder/{account}/max", "online bidder", "arbiter", 1, False, "max_bid")
+BIDDER_PRESENCE = Topic("bidder_presence", "bidder/{account}/presence", "online bidder (and its will)", "arbiter", 1, True, "presence")
+HALL_RESULT = Topic("hall_result", "arbiter/hall/{hall}/result", "arbiter", "that hall box", 1, False, "bid_result, command_result, error")
+HALL_NOTICE = Topic("hall_notice", "arbiter/hall/{hall}/notice", "arbiter", "that hall box (auctioneer)", 1, False, "notice")
+BIDDER_RESULT = Topic("bidder_result", "arbiter/bidder/{account}/result", "arbiter", "that bidder", 1, False, "bid_result, error")
+LOT_STATE = Topic("lot_state", "arbiter/sale/{sale}/lot", "arbiter", "everyone", 1, True, "lot_state")
+SIM_PRESS = Topic("sim_press", "sim/{hall}/press", "scripts and tests", "a simulated hall box", 1, False, "sim_press")
+SALE_MESSAGE = Topic("sale_message", "arbiter/sale/{sale}/message", "arbiter", "everyone", 1, False, "notice")
+
+ALL: tuple[Topic, ...] = (
+    HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, BIDDER_BID, BIDDER_MAX, BIDDER_PRESENCE,
+    HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, LOT_STATE, SALE_MESSAGE, SIM_PRESS,
+)
+INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
+
+
+def parse(topic: str) -> tuple[Topic, dict[str, str]] | None:
+    """The topic definition and its parameters, or None for a topic outside the contract."""
+    for candidate in ALL:
+        params = candidate.match(topic)
+        if params is not None:
+            return candidate, params
+    return None
