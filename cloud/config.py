@@ -1,0 +1,100 @@
+"""The arbiter's configuration: its sections of the one TOML file, as one typed object.
+
+Amounts in the file are whole currency units (what people write); the loader turns them into
+integer minor units. Without a file, `deploy/demo.toml` is used: the sale the demo runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, SaleSpec
+from cloud.core.discounts import DiscountPolicy
+from cloud.core.increments import Ladder, ladder_from_rows, saleroom_ladder
+from shared.config import CLOUD_SECTIONS, BrokerConfig, ConfigError, LotConfig, PaddleConfig, SaleConfig, build, read
+from shared.money import MINOR_DIGITS, major
+
+__all__ = ["BrokerConfig", "Config", "ConfigError", "LotConfig", "PaddleConfig", "SaleConfig", "load"]
+
+
+@dataclass(frozen=True)
+class ArbiterConfig:
+    journal: str = "var/arbiter.sqlite3"
+    client_id: str = "arbiter"
+    batch_max: int = 2048
+    bids_per_s: int = 5               # per online bidder (0: no limit, as in the bench)
+    bid_burst: int = 10
+
+
+@dataclass(frozen=True)
+class BidderConfig:
+    account: str
+    handle: str
+    avatar: str = ""
+
+
+@dataclass(frozen=True)
+class LadderConfig:
+    bands: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Config:
+    broker: BrokerConfig = BrokerConfig()
+    arbiter: ArbiterConfig = ArbiterConfig()
+    sale: SaleConfig = SaleConfig()
+    discount: DiscountPolicy = DiscountPolicy()
+    ladders: dict[str, LadderConfig] = field(default_factory=dict)
+    lots: list[LotConfig] = field(default_factory=list)
+    paddles: list[PaddleConfig] = field(default_factory=list)
+    bidders: list[BidderConfig] = field(default_factory=list)
+
+    def sale_spec(self) -> SaleSpec:
+        """The sale as the core sees it, amounts in minor units."""
+        currency = self.sale.currency
+        unit = major(1, currency)
+        ladders = {name: ladder_from_rows([(int(r[0]), list(r[1])) for r in cfg.bands], unit) for name, cfg in self.ladders.items()}
+        ladders.setdefault("saleroom", saleroom_ladder(unit))
+        lots = tuple(_lot_spec(lot, ladders, unit) for lot in self.lots)
+        return SaleSpec(
+            sale=self.sale.id, hall=self.sale.hall, currency=currency, ladder=_ladder(ladders, self.sale.ladder, "sale.ladder"),
+            lots=lots, paddles=tuple(PaddleSpec(p.number, p.name) for p in self.paddles),
+            bidders=tuple(BidderSpec(b.account, b.handle, b.avatar or None) for b in self.bidders),
+            premium_bp=self.sale.premium_bp, grace_ms=self.sale.grace_ms, max_bid_multiple=self.sale.max_bid_multiple,
+            discount=self.discount)
+
+
+def _ladder(ladders: dict[str, Ladder], name: str, where: str) -> Ladder:
+    if name not in ladders:
+        raise ConfigError(f"{where}: no ladder named {name!r} (have: {', '.join(sorted(ladders))})")
+    return ladders[name]
+
+
+def _lot_spec(lot: LotConfig, ladders: dict[str, Ladder], unit: int) -> LotSpec:
+    where = f"lots[{lot.id}]"
+    if lot.kind not in ("english", "dutch"):
+        raise ConfigError(f"{where}.kind must be english or dutch")
+    dutch = None
+    if lot.kind == "dutch":
+        if not 0 < lot.floor < lot.top or lot.duration_s <= 0 or lot.schedule not in ("steps", "linear") or lot.step_s <= 0:
+            raise ConfigError(f"{where}: a Dutch lot needs 0 < floor < top, duration_s > 0, schedule steps|linear, step_s > 0")
+        dutch = DutchSpec(lot.top * unit, lot.floor * unit, lot.duration_s * 1000, lot.schedule, lot.step_s * 1000)
+    elif lot.opening <= 0:
+        raise ConfigError(f"{where}.opening must be a positive amount")
+    if lot.estimate and (len(lot.estimate) != 2 or lot.estimate[0] > lot.estimate[1]):
+        raise ConfigError(f"{where}.estimate must be [low, high]")
+    low, high = (lot.estimate[0] * unit, lot.estimate[1] * unit) if lot.estimate else (None, None)
+    return LotSpec(lot.id, lot.title, lot.kind, lot.opening * unit, lot.reserve * unit,
+                   _ladder(ladders, lot.ladder, f"{where}.ladder") if lot.ladder else None, dutch,
+                   lot.description, lot.image or None, low, high)
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Read and check the TOML file (default: the demo sale)."""
+    source, table = read(path)
+    config: Config = build(Config, table, source.name, CLOUD_SECTIONS)
+    if config.sale.currency not in MINOR_DIGITS:
+        raise ConfigError(f"sale.currency {config.sale.currency!r} is unknown")
+    config.sale_spec()  # every cross-reference checked now, not on sale day
+    return config

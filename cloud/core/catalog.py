@@ -1,0 +1,68 @@
+"""What a sale is made of, as the house configured it: lots, registered paddles and online bidders.
+
+These specs enter the core once, in the journaled StartSale command, so replay never depends on
+a config file that may have changed since.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloud.core.discounts import DiscountPolicy
+from cloud.core.increments import Ladder
+from shared.dutch import clock_price
+
+
+@dataclass(frozen=True)
+class DutchSpec:
+    top: int
+    floor: int
+    duration_ms: int
+    schedule: str = "steps"       # steps | linear
+    step_ms: int = 1_000
+
+    def price_at(self, elapsed_ms: int) -> int:
+        """The clock price `elapsed_ms` after the lot opened; never below the floor."""
+        return clock_price(self.top, self.floor, self.duration_ms, self.schedule, self.step_ms, elapsed_ms)
+
+
+@dataclass(frozen=True)
+class LotSpec:
+    lot: str
+    title: str
+    kind: str = "english"         # english | dutch
+    opening: int = 0              # english: first asking price, minor units
+    reserve: int = 0              # hidden; 0 = no reserve
+    ladder: Ladder | None = None  # per-lot ladder; None = the sale's
+    dutch: DutchSpec | None = None
+    description: str = ""
+    image: str | None = None
+    estimate_low: int | None = None
+    estimate_high: int | None = None
+
+
+@dataclass(frozen=True)
+class PaddleSpec:
+    paddle: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BidderSpec:
+    account: str
+    handle: str
+    avatar: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleSpec:
+    sale: str
+    hall: str
+    currency: str
+    ladder: Ladder
+    lots: tuple[LotSpec, ...]
+    paddles: tuple[PaddleSpec, ...] = ()
+    bidders: tuple[BidderSpec, ...] = ()
+    premium_bp: int = 2_500        # buyer's premium, basis points of the hammer price
+    grace_ms: int = 2_000          # a bid this soon after the hammer is reported as late
+    max_bid_multiple: int = 10     # a bid above asking x this is refused as a probable typo
+    discount: DiscountPolicy = DiscountPolicy()

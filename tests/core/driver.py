@@ -1,0 +1,80 @@
+"""Drives the pure core the way the engine does: stamp seq and ts, decide, apply, keep the journal."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cloud.core import events as ev
+from cloud.core.arbiter import handle
+from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, SaleSpec
+from cloud.core.commands import PlaceBid, RecordPress, RunCommand, SetMax, SetPresence, StartSale, Stamped, Tick
+from cloud.core.increments import saleroom_ladder
+from cloud.core.state import AuctionState
+from shared import messages
+
+UNIT = 100  # HKD minor units per dollar
+
+
+def sale_spec(**overrides: Any) -> SaleSpec:
+    lots = (
+        LotSpec("1", "Proof dollar", opening=100 * UNIT, reserve=150 * UNIT),
+        LotSpec("2", "Penny Black", opening=200 * UNIT),
+        LotSpec("D", "Dragon dollar", kind="dutch", dutch=DutchSpec(top=1000 * UNIT, floor=500 * UNIT, duration_ms=10_000, step_ms=1_000)),
+    )
+    base = SaleSpec(sale="s1", hall="h1", currency="HKD", ladder=saleroom_ladder(UNIT), lots=lots,
+                    paddles=(PaddleSpec(11, "Mrs Chan"), PaddleSpec(12, "Mr Lee")),
+                    bidders=(BidderSpec("alice", "alice_hk", "a.png"), BidderSpec("bob", "bob.collects")))
+    return replace(base, **overrides)
+
+
+@dataclass
+class Driver:
+    state: AuctionState = field(default_factory=AuctionState)
+    seq: int = 0
+    ts: int = 1_000_000
+    journal: list[tuple[Stamped, list[Any]]] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def send(self, command: Any, advance_ms: int = 10) -> list[Any]:
+        self.ts += advance_ms
+        stamped = Stamped(self.seq + 1, self.ts, command)
+        events = handle(self.state, stamped)
+        if events:
+            self.seq += 1
+            self.journal.append((stamped, events))
+        return events
+
+    def start(self, spec: SaleSpec | None = None) -> "Driver":
+        self.send(StartSale(spec or sale_spec()))
+        return self
+
+    def command(self, action: str, **fields: Any) -> ev.CommandAnswered:
+        command = messages.Command(command_id=fields.pop("command_id", f"c{next(self._ids)}"), action=action, **fields)
+        events = self.send(RunCommand(command, "h1"))
+        return events[-1]
+
+    def hall_bid(self, paddle: int, amount: int, bid_id: str | None = None, lot: str = "1", **kw: Any) -> Any:
+        bid = messages.Bid(bid_id=bid_id or f"b{next(self._ids)}", lot=lot, amount=amount, currency=kw.pop("currency", "HKD"), paddle=paddle)
+        return self.send(PlaceBid(bid, "hall", "h1"), **kw)[0]
+
+    def online_bid(self, account: str, amount: int, bid_id: str | None = None, lot: str = "1", **kw: Any) -> Any:
+        bid = messages.Bid(bid_id=bid_id or f"b{next(self._ids)}", lot=lot, amount=amount, currency=kw.pop("currency", "HKD"))
+        return self.send(PlaceBid(bid, "online", account), **kw)[0]
+
+    def set_max(self, account: str, amount: int, lot: str = "1", bid_id: str | None = None) -> list[Any]:
+        order = messages.MaxBid(bid_id=bid_id or f"m{next(self._ids)}", lot=lot, amount=amount, currency="HKD")
+        return self.send(SetMax(order, account))
+
+    def press(self, bid_id: str, grams: int, ms: int, paddle: int = 11) -> list[Any]:
+        return self.send(RecordPress(messages.Press(bid_id=bid_id, paddle=paddle, peak_grams=grams, duration_ms=ms), "h1"))
+
+    def presence(self, account: str, online: bool) -> list[Any]:
+        return self.send(SetPresence(account, online))
+
+    def tick(self, advance_ms: int) -> list[Any]:
+        return self.send(Tick(), advance_ms)
+
+    @property
+    def lot(self) -> Any:
+        return self.state.lot
