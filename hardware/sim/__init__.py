@@ -1,0 +1,1 @@
+"""Faithful simulators: they answer the real protocols on gpiozero MockFactory pins. Never Mock()."""
