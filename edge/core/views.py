@@ -1,0 +1,187 @@
+"""What each screen shows, as data: a pure function of the hall box's state. Renderers only draw this.
+
+Text is formatted here (money, names, states), so tests can check what a person reads without
+pixels, and the pixel tests only need to check that the renderer drew it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edge.core.hall import HallState, PaddleState
+from edge.core.press import PressPolicy
+from shared import messages
+from shared.money import format_amount
+
+BANNERS = {"pending": "NOT YET OPEN", "open": "OPEN", "fair_warning": "FAIR WARNING", "paused": "PAUSED",
+           "sold": "SOLD", "passed": "PASSED"}
+
+
+@dataclass(frozen=True)
+class LeaderView:
+    label: str
+    channel: str
+    avatar: str | None
+    paddle: int | None
+
+
+@dataclass(frozen=True)
+class ClockView:
+    price: str
+    remaining: float              # 1.0 at the top price, 0.0 at the floor
+
+
+@dataclass(frozen=True)
+class MainView:
+    lot: str
+    title: str
+    description: str
+    estimate: str
+    image: str | None
+    current: str
+    asking: str
+    leader: LeaderView | None
+    status: str
+    banner: str
+    clock: ClockView | None
+    online: int
+    avatars: tuple[str, ...]
+    link: str
+    link_ok: bool
+
+
+@dataclass(frozen=True)
+class PaddleView:
+    number: int
+    holder: str
+    headline: str
+    detail: str
+    tone: str                     # lead | outbid | closed | pending | neutral | won
+    bids: tuple[str, ...]
+    force: float                  # 0..1 of the bar
+    tier: int
+    marks: tuple[float, float]    # where firm and hard sit on the bar
+    pressed: bool
+    mirror: MainView | None = None
+
+
+@dataclass(frozen=True)
+class AuctioneerView:
+    run_list: tuple[tuple[str, str, str], ...]      # lot, title, status
+    lot: str
+    reserve: str
+    asking: str
+    history: tuple[str, ...]
+    online: str
+    intents: tuple[str, ...]
+    notices: tuple[str, ...]
+    link: str
+    link_ok: bool
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Views:
+    """Everything the screens show at one moment."""
+    main: MainView
+    auctioneer: AuctioneerView
+    paddles: dict[int, PaddleView]
+
+
+KEYS = ("O open next lot", "F fair warning", "H hammer", "P pass", "R reopen", "B retract last bid",
+        "Z pause / resume", "L lift reserve", "[ half increment", "] double increment", "\\ back to ladder",
+        "1-9 press paddle (Shift: hard)")
+
+
+def _money(lot: messages.LotState | None, minor: int | None) -> str:
+    return format_amount(minor, lot.currency) if lot is not None and minor is not None else "-"
+
+
+def link_text(state: HallState, now: float) -> tuple[str, bool]:
+    if state.link_up:
+        return "cloud link up", True
+    waiting = f"; {state.waiting} bid{'s' if state.waiting != 1 else ''} kept, sent when it returns" if state.waiting else ""
+    return f"cloud link DOWN for {max(0, int(now - state.link_since))} s{waiting}", False
+
+
+def main_view(state: HallState, now: float, now_ms: int) -> MainView:
+    lot = state.lot
+    link, ok = link_text(state, now)
+    if lot is None:
+        return MainView("", "Waiting for the first lot", "", "", None, "-", "", None, "pending", BANNERS["pending"],
+                        None, 0, (), link, ok)
+    leader = lot.leader
+    leader_view = LeaderView(leader.label, leader.channel, leader.avatar, leader.paddle) if leader else None
+    banner = BANNERS.get(lot.status, lot.status.upper())
+    if lot.status == "sold" and leader:
+        banner = f"SOLD to {leader.label} for {_money(lot, lot.current_bid)}"
+    clock = None
+    if lot.dutch is not None:
+        price = lot.dutch.price_at(now_ms) if lot.status in ("open", "fair_warning") else lot.current_bid or lot.dutch.floor
+        span = max(1, lot.dutch.top - lot.dutch.floor)
+        clock = ClockView(_money(lot, price), max(0.0, min(1.0, (price - lot.dutch.floor) / span)))
+    estimate = (f"Estimate {_money(lot, lot.estimate_low)} - {_money(lot, lot.estimate_high)}"
+                if lot.estimate_low is not None and lot.estimate_high is not None else "")
+    asking = f"Asking {_money(lot, lot.asking)}" if lot.asking is not None and lot.kind == "english" else ""
+    return MainView(f"Lot {lot.lot}", lot.title, lot.description, estimate, lot.image, _money(lot, lot.current_bid),
+                    asking, leader_view, lot.status, banner, clock, lot.online_bidders, lot.online_avatars, link, ok)
+
+
+def _headline(paddle: PaddleState, lot: messages.LotState | None, link_ok: bool) -> tuple[str, str, str]:
+    mine = [b for b in paddle.bids if lot is not None and b.lot == lot.lot]
+    leading = lot is not None and lot.leader is not None and lot.leader.paddle == paddle.number and lot.leader.channel != "online"
+    if lot is None:
+        return "NO LOT OPEN", paddle.feedback, "closed"
+    if lot.status == "sold":
+        return ("SOLD TO YOU", f"for {_money(lot, lot.current_bid)}", "won") if leading else ("LOT CLOSED", "sold", "closed")
+    if lot.status in ("passed", "pending"):
+        return "LOT CLOSED", BANNERS[lot.status].lower(), "closed"
+    if mine and mine[-1].status in ("queued", "sent"):
+        detail = "kept until the link returns" if not link_ok else f"{_money(lot, mine[-1].amount)}, waiting for the arbiter"
+        return "BID SENT" if link_ok else "BID KEPT", detail, "pending"
+    if leading:
+        return "YOU LEAD", f"at {_money(lot, lot.current_bid)}", "lead"
+    if mine and mine[-1].status == "rejected":
+        return "NOT ACCEPTED", mine[-1].message, "outbid"
+    if any(b.status == "accepted" for b in mine):
+        return "OUTBID", f"asking {_money(lot, lot.asking)}", "outbid"
+    if lot.status == "paused":
+        return "PAUSED", "wait for the auctioneer", "closed"
+    return f"LOT {lot.lot}", f"asking {_money(lot, lot.asking)}", "neutral"
+
+
+def paddle_view(state: HallState, number: int, holder: str, policy: PressPolicy, mirror: MainView | None = None) -> PaddleView:
+    paddle = state.paddles[number]
+    lot = state.lot
+    headline, detail, tone = _headline(paddle, lot, state.link_up)
+    full = policy.hard_grams * 1.5
+    bids = tuple(f"{_money(lot, b.amount)} {b.status}" for b in paddle.bids if lot is not None and b.lot == lot.lot)[-4:]
+    return PaddleView(number, holder, headline, detail, tone, bids, min(1.0, max(0, paddle.force) / full), paddle.tier,
+                      (policy.firm_grams / full, policy.hard_grams / full), paddle.pressed, mirror)
+
+
+def clock_time(at_ms: int, utc_offset_s: int) -> str:
+    seconds = (at_ms // 1000 + utc_offset_s) % 86_400
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def auctioneer_view(state: HallState, run_list: list[tuple[str, str]], now: float, utc_offset_s: int = 0) -> AuctioneerView:
+    lot = state.lot
+    link, ok = link_text(state, now)
+    runs = tuple((lot_id, title, state.lot_statuses.get(lot_id, "pending")) for lot_id, title in run_list)
+    if lot is None:
+        return AuctioneerView(runs, "no lot open", "", "", (), "", (), tuple(state.notices[-6:]), link, ok, KEYS)
+    reserve = "reserve met" if lot.reserve_met else "reserve NOT met"
+    history = tuple(f"{clock_time(entry.at_ms, utc_offset_s)}  {_money(lot, entry.amount):>14}  {entry.channel:<6}  {entry.label}"
+                    for entry in reversed(lot.history))
+    intents = tuple(f"paddle {paddle}: light touch {grams} g" for paddle, grams in reversed(state.intents[-5:]))
+    return AuctioneerView(runs, f"Lot {lot.lot}: {lot.title} [{BANNERS.get(lot.status, lot.status)}]", reserve,
+                          f"current {_money(lot, lot.current_bid)}, asking {_money(lot, lot.asking)}", history,
+                          f"{lot.online_bidders} online", intents, tuple(state.notices[-6:]), link, ok, KEYS)
+
+
+def all_views(state: HallState, holders: dict[int, str], run_list: list[tuple[str, str]], policy: PressPolicy,
+              mirror: frozenset[int], now: float, now_ms: int, utc_offset_s: int = 0) -> Views:
+    main = main_view(state, now, now_ms)
+    paddles = {number: paddle_view(state, number, holders.get(number, "unregistered"), policy, main if number in mirror else None)
+               for number in state.paddles}
+    return Views(main, auctioneer_view(state, run_list, now, utc_offset_s), paddles)

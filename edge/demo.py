@@ -1,0 +1,291 @@
+"""./hall demo: a complete simulated sale on this machine, through a real broker and the real arbiter.
+
+    ./hall demo                          windows for the room and the auctioneer if this machine has a
+                                         screen (the keyboard drives paddles and the auctioneer after
+                                         the scripted sale, until the window closes), else headless
+    ./hall demo --headless --seconds N --screenshots DIR
+                                         no windows; PNGs of every display at the key moments
+
+A private Mosquitto, the arbiter and the hall box (simulated paddles 11-13 through the real HX711
+driver code) start; the auctioneer and two online bidders run the demo sale (deploy/demo.toml):
+paddles pressed (through the documented sim topic) race online bidders for the same asking price, a
+hard, long press jumps by force and earns a discount, a late online bid follows the hammer,
+a Dutch clock is accepted, and a lot fails its reserve and is passed.
+The commentary is what the auctioneer's screen would show; the post-sale report closes it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from cloud.broker import Broker
+from cloud.config import load
+from cloud.report import render
+from edge.__main__ import build
+from edge.config import load as load_hall
+from edge.display import Display
+from shared import messages, topics
+from shared.messages import encode
+from shared.money import format_amount
+from shared.mqtt import connect_and_wait, make_client
+
+ROOT = Path(__file__).resolve().parent.parent
+ONLINE_LATENCY_S = 0.06   # a remote bidder's internet in the races (the hall box needs ~30 ms to sense a press)
+
+
+class Participant:
+    """One MQTT client of the demo: the hall, or an online bidder. Waits on answers, never sleeps blind."""
+
+    def __init__(self, broker: Broker, name: str, *filters: str):
+        self.name = name
+        self.answers: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self.client = make_client(f"demo-{name}")
+        self.client.on_message = lambda c, u, m: self.answers.put(json.loads(m.payload) | {"_topic": m.topic})
+        connect_and_wait(self.client, broker.host, broker.port)
+        for f in filters:
+            self.client.subscribe(f, 1)
+
+    def send(self, topic: str, message: messages.Message) -> None:
+        self.client.publish(topic, encode(message), qos=1).wait_for_publish(5)
+
+    def drain(self) -> None:
+        while not self.answers.empty():
+            self.answers.get_nowait()
+
+    def wait(self, timeout: float = 10, **match: Any) -> dict[str, Any]:
+        while True:
+            body = self.answers.get(timeout=timeout)
+            if all(body.get(k) == v for k, v in match.items()):
+                return body
+
+
+class Demo:
+    def __init__(self, broker: Broker, pace: float, seed: int, display: Display, screenshots: Path | None, deadline: float):
+        config = load()
+        self.sale, self.hall_id, self.currency = config.sale.id, config.sale.hall, config.sale.currency
+        self.pace, self.random = pace, random.Random(seed)
+        self.display, self.screenshots, self.deadline, self.shots = display, screenshots, deadline, 0
+        self.lot: dict[str, Any] = {}
+        self.lot_changed = threading.Condition()
+        self.hall = Participant(broker, "hall", topics.HALL_RESULT.format(hall=self.hall_id), topics.HALL_NOTICE.format(hall=self.hall_id),
+                                topics.HALL_BID.format(hall=self.hall_id), topics.HALL_PRESS.format(hall=self.hall_id))
+        self.room = make_client("demo-room")
+        self.room.on_message = self._on_lot
+        connect_and_wait(self.room, broker.host, broker.port)
+        self.room.subscribe(topics.LOT_STATE.format(sale=self.sale), 1)
+        self.online = {a: Participant(broker, a, topics.BIDDER_RESULT.format(account=a)) for a in ("alice", "bob")}
+        self.names = {b.account: b.handle for b in config.bidders} | {str(p.number): f"Paddle {p.number} · {p.name}" for p in config.paddles}
+        self.ids = iter(range(1, 10**9))
+
+    def money(self, minor: int | None) -> str:
+        return format_amount(minor or 0, self.currency)
+
+    def _on_lot(self, client: Any, userdata: Any, msg: Any) -> None:
+        state = json.loads(msg.payload)
+        with self.lot_changed:
+            self.lot = state
+            self.lot_changed.notify_all()
+
+    def wait_lot(self, **match: Any) -> dict[str, Any]:
+        with self.lot_changed:
+            if not self.lot_changed.wait_for(lambda: all(self.lot.get(k) == v for k, v in match.items()), timeout=10):
+                raise TimeoutError(f"lot state never matched {match}: {self.lot}")
+            return dict(self.lot)
+
+    def say(self, text: str) -> None:
+        if time.monotonic() > self.deadline:
+            raise TimeoutError("the --seconds limit was reached")
+        print(text, flush=True)
+        time.sleep(self.pace)
+
+    def snap(self, moment: str) -> None:
+        """PNGs of every display now (with --screenshots), after the screens caught up."""
+        if self.screenshots is None:
+            return
+        time.sleep(0.25)
+        self.shots += 1
+        self.display.snapshot(self.screenshots, f"{self.shots:02d}-{moment}")
+
+    def command(self, action: str, **fields: Any) -> dict[str, Any]:
+        cid = f"demo-c{next(self.ids)}"
+        self.hall.send(topics.HALL_COMMAND.format(hall=self.hall_id), messages.Command(command_id=cid, action=action, **fields))
+        answer = self.hall.wait(command_id=cid)
+        mark = "ok" if answer["status"] == "ok" else f"REFUSED {answer['code']}"
+        self.say(f"  auctioneer: {action} -> {mark}: {answer['message']}")
+        return answer
+
+    def paddle(self, number: int, grams: int = 1_000, hold_ms: int = 200) -> dict[str, Any]:
+        """Press a simulated paddle; the hall box turns it into a bid; report the arbiter's answer."""
+        lot = self.lot["lot"]
+        self.hall.drain()
+        self.hall.send(topics.SIM_PRESS.format(hall=self.hall_id), messages.SimPress(paddle=number, grams=grams, hold_ms=hold_ms))
+        try:
+            bid = self.hall.wait(type="bid", paddle=number, lot=lot, timeout=1.5)
+        except queue.Empty:
+            self.say(f"    {self.names[str(number)]:<26} presses: the lot had closed, so the press was not a bid")
+            return {}
+        who = f"{self.names[str(number)]} ({grams / 1000:.1f} kg)"
+        answer = self.report(who, bid["amount"], self.hall.wait(type="bid_result", bid_id=bid["bid_id"]))
+        time.sleep(hold_ms / 1000 + 0.05)               # the hand lifts before this paddle presses again
+        return answer
+
+    def web(self, account: str, amount: int, lot: str, latency_s: float = 0.0) -> dict[str, Any]:
+        time.sleep(latency_s)                            # an online bidder's internet, in a race
+        bid_id = f"demo-o{next(self.ids)}"
+        bidder = self.online[account]
+        bidder.send(topics.BIDDER_BID.format(account=account), messages.Bid(bid_id=bid_id, lot=lot, amount=amount, currency=self.currency))
+        return self.report(f"{self.names[account]} (online)", amount, bidder.wait(bid_id=bid_id))
+
+    def report(self, who: str, amount: int, answer: dict[str, Any]) -> dict[str, Any]:
+        self.say(f"    {who:<26} bids {self.money(amount):>12} -> {answer['message']}")
+        return answer
+
+    def open(self, lot: str | None = None) -> dict[str, Any]:
+        self.command("open_lot", **({"lot": lot} if lot else {}))
+        state = self.wait_lot(status="open", **({"lot": lot} if lot else {}))
+        self.say(f"\nLOT {state['lot']}: {state['title']}  (estimate {self.money(state.get('estimate_low'))}"
+                 f" - {self.money(state.get('estimate_high'))}) asking {self.money(state['asking'])}")
+        return state
+
+    def run(self) -> None:
+        for account, bidder in self.online.items():
+            bidder.send(topics.BIDDER_PRESENCE.format(account=account), messages.Presence(online=True, handle=self.names[account]))
+        self.say(f"Sale {self.sale}: {len(self.online)} online bidders connected, paddles 11-13 in the room")
+        self.english_race()
+        self.firm_press()
+        self.dutch_clock()
+        self.reserve_not_met()
+
+    def english_race(self) -> None:
+        state = self.open("1")
+        asking = state["asking"]
+        self.say("  a paddle and an online bidder go for the same asking price at the same moment:")
+        racers = [threading.Thread(target=self.paddle, args=(11,)), threading.Thread(target=self.web, args=("alice", asking, "1", ONLINE_LATENCY_S))]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join()
+        self.snap("lot1-race")
+        bidders = [("paddle", 12), ("web", "bob"), ("paddle", 11), ("web", "alice")]
+        for _ in range(12):
+            state = self.wait_lot(lot="1")
+            if (state.get("current_bid") or 0) >= state["estimate_low"] + 10_000:
+                break
+            kind, who = self.random.choice([b for b in bidders if f"{b[1]}" not in (state.get("leader") or {}).get("label", "") ])
+            if kind == "paddle":
+                self.paddle(who, self.random.choice([800, 1_200, 3_000]))  # type: ignore[arg-type]
+            else:
+                self.web(who, state["asking"], "1")  # type: ignore[arg-type]
+        if not self.wait_lot(lot="1")["reserve_met"]:
+            self.command("lift_reserve")                 # the room stopped short: the consignor agrees
+        self.command("fair_warning")
+        self.snap("lot1-fair-warning")
+        self.command("hammer")
+        sold = self.wait_lot(lot="1", status="sold")
+        self.say(f"  SOLD to {sold['leader']['label']} for {self.money(sold['current_bid'])}")
+        self.web("bob", sold["current_bid"] + 10_000, "1")
+        self.snap("lot1-sold-late-bid")
+
+    def firm_press(self) -> None:
+        state = self.open("2")
+        self.web("alice", state["asking"], "2")
+        self.wait_lot(lot="2", bids=1)
+        self.say("  paddle 12 presses hard and long: a jump bid by force (the paddle shows how far), force and hold recorded")
+        self.hall.send(topics.SIM_PRESS.format(hall=self.hall_id), messages.SimPress(paddle=11, grams=400, hold_ms=300, button=False))
+        self.say("  paddle 11 touches lightly: an intent signal on the auctioneer's screen, not a bid")
+        self.paddle(12, grams=7_200, hold_ms=1_600)
+        self.snap("lot2-jump-bid")
+        self.hall.wait(type="press", paddle=12)          # the press detail follows the release
+        self.command("hammer")
+        self.say("  (the invoice below shows the press discount earned by that press)")
+
+    def dutch_clock(self) -> None:
+        state = self.open("3")
+        clock = messages.DutchClock(**state["dutch"])
+        self.say(f"  Dutch clock from {self.money(clock.top)} down to {self.money(clock.floor)} "
+                 f"every {clock.step_ms // 1000} s")
+        target = clock.top - (clock.top - clock.floor) * 3 // 10
+        while (price := clock.price_at(int(time.time() * 1000))) > target:
+            time.sleep(0.05)
+        self.snap("lot3-dutch-clock")
+        self.say(f"  the clock shows {self.money(price)}: online and paddle accept together")
+        racers = [threading.Thread(target=self.web, args=("bob", price, "3", ONLINE_LATENCY_S)), threading.Thread(target=self.paddle, args=(13,))]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join()
+        sold = self.wait_lot(lot="3", status="sold")
+        self.say(f"  SOLD on the clock to {sold['leader']['label']} for {self.money(sold['current_bid'])}")
+        self.snap("lot3-dutch-sold")
+
+    def reserve_not_met(self) -> None:
+        self.open("4")
+        self.paddle(13)
+        self.web("bob", self.wait_lot(lot="4", bids=1)["asking"], "4")
+        self.command("hammer")
+        self.command("pass", text="reserve not met")
+        self.snap("lot4-passed")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hall demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pace", type=float, default=0.15, help="seconds between commentary lines (0 for as fast as possible)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the simulated bidders' choices")
+    parser.add_argument("--keep", help="keep the journal, the hall box's store and the broker's files in this folder")
+    parser.add_argument("--headless", action="store_true", help="no windows (SDL_VIDEODRIVER=dummy)")
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this many seconds (0: when the sale is over, or the window closes)")
+    parser.add_argument("--screenshots", help="write PNGs of every display at the key moments into this folder")
+    args = parser.parse_args(argv)
+    if args.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    deadline = time.monotonic() + (args.seconds or 3600)
+    with tempfile.TemporaryDirectory(prefix="hall-demo-") as tmp:
+        work = Path(args.keep or tmp)
+        journal, store = work / "arbiter.sqlite3", work / "hall.sqlite3"
+        journal.unlink(missing_ok=True)
+        store.unlink(missing_ok=True)
+        with Broker(work / "broker") as broker:
+            env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+            arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(broker.port), "--journal", str(journal)],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+            config = load_hall()
+            config = replace(config, broker=replace(config.broker, port=broker.port), hall=replace(config.hall, store=str(store)))
+            display = Display(config.display, headless=args.headless).start()
+            hall = build(config, simulate=True, display=display, narrate=False).start()
+            try:
+                assert arbiter.stdout is not None
+                print(arbiter.stdout.readline().strip())
+                display.ready.wait(10)
+                print("hall box ready: paddles 11-13 simulated; screens:", "PNG snapshots only" if display.headless else "windows open")
+                time.sleep(1.0)                          # the hall box connects and tares its paddles
+                try:
+                    Demo(broker, args.pace, args.seed, display, Path(args.screenshots) if args.screenshots else None, deadline).run()
+                except TimeoutError as stop:
+                    print(f"(stopped: {stop})")
+                if not display.headless:
+                    print("The keyboard drives the sale now (keys on the auctioneer's screen); close the window to end.")
+                    while not display.closed.is_set() and time.monotonic() < deadline:
+                        time.sleep(0.1)
+            finally:
+                hall.stop()
+                display.stop()
+                arbiter.terminate()
+                arbiter.wait(timeout=10)
+        print("\n" + render(str(journal)))
+        if args.screenshots:
+            print(f"\nscreenshots: {args.screenshots}")
+
+
+if __name__ == "__main__":
+    main()
