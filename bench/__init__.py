@@ -1,0 +1,1 @@
+"""Benchmarks: `./hall bench --json FILE`. Each figure is quoted against a baseline from the same run."""

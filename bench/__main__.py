@@ -1,0 +1,235 @@
+"""./hall bench [--json FILE] [--bids N]: measure the arbiter against plain paho through one broker.
+
+Figures (all from one run, one private Mosquitto, the arbiter as its own process with a real
+SQLite journal at synchronous=FULL):
+  raw_rtt_ms_p50/p99      plain paho QoS 1 echo through the broker (TCP_NODELAY): the baseline
+  bid_to_result_ms_p50/99 publish a bid, wait for its result; N in sequence
+  raw_qos1_msgs_per_s     plain paho QoS 1 one-way: the baseline rate
+  arbiter_bids_per_s      N bids published at once, every one accepted, durable before its result
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # the bench draws frames, it opens no window
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.fanout import fanout
+from bench.hall import figures as hall_figures
+from cloud.broker import Broker
+from shared import messages, topics
+from shared.messages import encode
+from shared.mqtt import connect_and_wait, make_client
+
+ROOT = Path(__file__).resolve().parent.parent
+SALE, HALL = "bench", "hall1"
+BENCH_SALE = """
+[arbiter]
+bids_per_s = 0
+[sale]
+id = "bench"
+hall = "hall1"
+currency = "HKD"
+[ladders.flat]
+bands = [[0, [1]]]
+[[lots]]
+id = "latency"
+title = "latency lot"
+opening = 1
+ladder = "flat"
+[[lots]]
+id = "throughput"
+title = "throughput lot"
+opening = 1
+ladder = "flat"
+[[lots]]
+id = "presses"
+title = "paddle presses"
+opening = 1
+ladder = "flat"
+[[paddles]]
+number = 11
+name = "eleven"
+[[paddles]]
+number = 12
+name = "twelve"
+[[paddles]]
+number = 13
+name = "thirteen"
+[[bidders]]
+account = "alice"
+handle = "alice"
+[[bidders]]
+account = "bob"
+handle = "bob"
+"""
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Peer:
+    """A bench client: publishes, and hands every received payload to a queue."""
+
+    def __init__(self, broker: Broker, *filters: str):
+        self.received: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self.client = make_client()
+        self.client.on_message = lambda c, u, m: self.received.put(m.payload)
+        connect_and_wait(self.client, broker.host, broker.port)
+        for f in filters:
+            self.client.subscribe(f, 1)
+        time.sleep(0.1)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def raw_rtt(broker: Broker, count: int) -> list[float]:
+    echo = Peer(broker, "bench/ping")
+    echo.client.on_message = lambda c, u, m: c.publish("bench/pong", m.payload, qos=1)
+    caller = Peer(broker, "bench/pong")
+    samples = []
+    for i in range(count):
+        start = time.perf_counter()
+        caller.client.publish("bench/ping", str(i), qos=1)
+        caller.received.get(timeout=5)
+        samples.append((time.perf_counter() - start) * 1000)
+    echo.close()
+    caller.close()
+    return samples
+
+
+def raw_qos1_rate(broker: Broker, count: int) -> float:
+    sink = Peer(broker, "bench/flood")
+    source = Peer(broker)
+    start = time.perf_counter()
+    for i in range(count):
+        source.client.publish("bench/flood", b"x" * 90, qos=1)
+    for _ in range(count):
+        sink.received.get(timeout=30)
+    elapsed = time.perf_counter() - start
+    sink.close()
+    source.close()
+    return count / elapsed
+
+
+def command(peer: Peer, action: str, **fields: Any) -> None:
+    cid = f"{action}-{time.monotonic_ns()}"
+    peer.client.publish(topics.HALL_COMMAND.format(hall=HALL), encode(messages.Command(command_id=cid, action=action, **fields)), qos=1)
+    while json.loads(peer.received.get(timeout=10)).get("command_id") != cid:
+        pass
+
+
+def bid_payload(lot: str, index: int) -> tuple[str, bytes]:
+    account = "alice" if index % 2 else "bob"
+    body = messages.Bid(bid_id=f"{lot}-{index}", lot=lot, amount=index * 100, currency="HKD")
+    return topics.BIDDER_BID.format(account=account), encode(body)
+
+
+def bid_rtt(broker: Broker, auctioneer: Peer, count: int) -> list[float]:
+    command(auctioneer, "open_lot", lot="latency")
+    client = Peer(broker, topics.BIDDER_RESULT.filter())
+    samples = []
+    for i in range(1, count + 1):
+        topic, payload = bid_payload("latency", i)
+        start = time.perf_counter()
+        client.client.publish(topic, payload, qos=1)
+        result = json.loads(client.received.get(timeout=10))
+        samples.append((time.perf_counter() - start) * 1000)
+        if result["status"] != "accepted":
+            raise RuntimeError(f"bench bid refused: {result}")
+    client.close()
+    command(auctioneer, "hammer")
+    return samples
+
+
+def arbiter_rate(broker: Broker, auctioneer: Peer, count: int) -> tuple[float, int]:
+    command(auctioneer, "open_lot", lot="throughput")
+    client = Peer(broker, topics.BIDDER_RESULT.filter())
+    payloads = [bid_payload("throughput", i) for i in range(1, count + 1)]
+    start = time.perf_counter()
+    for topic, payload in payloads:
+        client.client.publish(topic, payload, qos=1)
+    accepted = sum(json.loads(client.received.get(timeout=60))["status"] == "accepted" for _ in range(count))
+    elapsed = time.perf_counter() - start
+    client.close()
+    return count / elapsed, accepted
+
+
+def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, Broker(Path(tmp) / "broker") as broker:
+        config = Path(tmp) / "bench.toml"
+        config.write_text(BENCH_SALE)
+        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--config", str(config), "--port", str(broker.port),
+                                    "--journal", str(Path(tmp) / "journal.sqlite3")],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+        try:
+            assert arbiter.stdout and arbiter.stdout.readline().startswith("arbiter ready")
+            auctioneer = Peer(broker, topics.HALL_RESULT.format(hall=HALL))
+            raw = raw_rtt(broker, bids)
+            arbiter_samples = bid_rtt(broker, auctioneer, bids)
+            raw_rate = raw_qos1_rate(broker, flood)
+            rate, accepted = arbiter_rate(broker, auctioneer, flood)
+            spread = fanout(broker, SALE, "throughput", ("alice", "bob"), online_bidders)
+            command(auctioneer, "hammer")
+            command(auctioneer, "open_lot", lot="presses")
+            hall = hall_figures(broker, Path(tmp), SALE, presses)
+            auctioneer.close()
+        finally:
+            arbiter.terminate()
+            arbiter.wait(timeout=10)
+    figures = {
+        "raw_rtt_ms_p50": percentile(raw, 50), "raw_rtt_ms_p99": percentile(raw, 99),
+        "bid_to_result_ms_p50": percentile(arbiter_samples, 50), "bid_to_result_ms_p99": percentile(arbiter_samples, 99),
+        "raw_qos1_msgs_per_s": raw_rate, "arbiter_bids_per_s": rate,
+        "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall,
+    }
+    figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+    figures["targets"] = {
+        "bid_to_result_ms_p99 <= 5 * raw_rtt_ms_p99": figures["bid_to_result_ms_p99"] <= 5 * figures["raw_rtt_ms_p99"],
+        "arbiter_bids_per_s >= 0.5 * raw_qos1_msgs_per_s": figures["arbiter_bids_per_s"] >= 0.5 * figures["raw_qos1_msgs_per_s"],
+        "every flood bid accepted": accepted == flood,
+        "press_to_bid_ms_p99 <= 2 * sample_period_ms + 2": figures["press_to_bid_ms_p99"] <= 2 * figures["sample_period_ms"] + 2,
+        "hall_vs_online_arrival_ms_p99 <= sample_period_ms": figures["hall_vs_online_arrival_ms_p99"] <= figures["sample_period_ms"],
+        "hall_decided_vs_online_ms_p99 <= sample_period_ms": figures["hall_decided_vs_online_ms_p99"] <= figures["sample_period_ms"],
+        "press_to_pixels_ms_p99 <= 2 * sample_period_ms + 34": figures["press_to_pixels_ms_p99"] <= 2 * figures["sample_period_ms"] + 34,
+    }
+    figures["ratios"] = {
+        "bid_p99_over_raw_p99": round(figures["bid_to_result_ms_p99"] / figures["raw_rtt_ms_p99"], 2),
+        "arbiter_rate_over_raw_rate": round(figures["arbiter_bids_per_s"] / figures["raw_qos1_msgs_per_s"], 2),
+    }
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hall bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--bids", type=int, default=2000, help="bids in sequence for the latency figures (>= 2000)")
+    parser.add_argument("--flood", type=int, default=20000, help="bids published at once for the rate figures")
+    parser.add_argument("--presses", type=int, default=60, help="simulated paddle presses for the hall figures")
+    parser.add_argument("--online-bidders", type=int, default=500, help="connected subscribers for the fan-out figure")
+    args = parser.parse_args(argv)
+    figures = run(args.bids, args.flood, args.presses, args.online_bidders)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    if not all(figures["targets"].values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+"""./hall drill [--json FILE] [--only NAME ...] [--outage-s 30]: sale-day fault drills with figures.
+
+The production topology on one machine: the cloud broker, a TCP relay standing for the WAN, the
+hall's broker bridged to the cloud through it, the arbiter and the hall box (simulated paddles) as
+real processes, online bidders on the cloud broker. Each drill reports bids sent, accepted, rejected
+(by reason), lost (sent but never decided in the arbiter's journal) and duplicated (decided twice),
+and its recovery time. Totals: bids_lost, bids_duplicated, outage_recovery_s.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.relay import Relay
+from cloud.broker import Bridge, Broker
+from cloud.core import events as ev
+from cloud.journal import Journal
+from shared import messages, topics
+from shared.config import DEFAULT_FILE
+from shared.messages import encode
+from shared.mqtt import connect_and_wait, make_client
+
+ROOT = Path(__file__).resolve().parent.parent
+HALL, SALE = "hall1", "spring-2026"
+
+
+class Watcher:
+    """An MQTT client recording every message on its topics (JSON, or Mosquitto's raw notifications)."""
+
+    def __init__(self, broker: Broker, *filters: str):
+        self.seen: list[tuple[float, str, dict[str, Any]]] = []
+        self.client = make_client()
+        self.client.on_message = lambda c, u, m: self.seen.append((time.monotonic(), m.topic, _body(m.payload)))
+        connect_and_wait(self.client, broker.host, broker.port)
+        self.client.on_connect = lambda c, u, f, r, p: c.subscribe([(topic, 1) for topic in filters])   # after a reconnect too
+        self.client.subscribe([(topic, 1) for topic in filters])
+        time.sleep(0.1)
+
+    def send(self, topic: str, payload: bytes) -> None:
+        """Publish once connected (a client waits out a broker restart, as a real bidder's does)."""
+        until(self.client.is_connected, timeout=15)
+        self.client.publish(topic, payload, qos=1).wait_for_publish(10)
+
+    def wait(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 15.0) -> dict[str, Any]:
+        deadline, start = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline:
+            for _, _, body in self.seen[start:]:
+                if predicate(body):
+                    return body
+            time.sleep(0.01)
+        raise TimeoutError("no such message")
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def _body(payload: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(payload)
+        return body if isinstance(body, dict) else {"raw": payload.decode(errors="replace")}
+    except ValueError:
+        return {"raw": payload.decode(errors="replace")}
+
+
+class Topology:
+    def __init__(self, work: Path):
+        self.work = work
+        self.env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        self.cloud = Broker(work / "cloud").start()
+        self.wan = Relay(self.cloud.port)
+        self.hall_broker = Broker(work / "hall", bridge=Bridge(f"127.0.0.1:{self.wan.port}", HALL, SALE)).start()
+        self.journal = work / "journal.sqlite3"
+        self.arbiter = self.hall = None
+        self.start_arbiter()
+        self.start_hall()
+        self.room = Watcher(self.cloud, "auction/#")
+        self.local = Watcher(self.hall_broker, topics.HALL_BID.format(hall=HALL))
+
+    def start_arbiter(self) -> None:
+        config = self.work / "sale.toml"          # drills test durability: no per-bidder rate limit
+        config.write_text(DEFAULT_FILE.read_text().replace("bids_per_s = 5", "bids_per_s = 0"))
+        self.arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(self.cloud.port), "--journal", str(self.journal),
+                                         "--config", str(config)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self.env, cwd=ROOT)
+        assert self.arbiter.stdout and self.arbiter.stdout.readline().startswith("arbiter ready")
+
+    def start_hall(self, clock_skew_s: float = 0.0) -> None:
+        log_file = self.work / "hall.log"
+        seen = log_file.read_text().count("link up") if log_file.exists() else 0
+        with open(log_file, "a") as log:
+            self.hall = subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--no-display", "--port", str(self.hall_broker.port),
+                                          "--store", str(self.work / "hall.sqlite3"), "--clock-skew-s", str(clock_skew_s)],
+                                         stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+        deadline = time.monotonic() + 15
+        while log_file.read_text().count("link up") <= seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)                                       # tare
+
+    def command(self, action: str, **fields: Any) -> dict[str, Any]:
+        cid = f"drill-{action}-{time.monotonic_ns()}"
+        self.room.send(topics.HALL_COMMAND.format(hall=HALL), encode(messages.Command(command_id=cid, action=action, **fields)))
+        return self.room.wait(lambda b: b.get("command_id") == cid)
+
+    def press(self, paddle: int, grams: int, hold_ms: int = 150) -> None:
+        self.local.send(topics.SIM_PRESS.format(hall=HALL), encode(messages.SimPress(paddle=paddle, grams=grams, hold_ms=hold_ms)))
+
+    def online_bid(self, account: str, amount: int, bid_id: str, lot: str = "1") -> None:
+        self.room.send(topics.BIDDER_BID.format(account=account), encode(messages.Bid(bid_id=bid_id, lot=lot, amount=amount, currency="HKD")))
+
+    def open_lot(self, lot: str = "1") -> dict[str, Any]:
+        self.command("open_lot", lot=lot)
+        until(lambda: self.lot().get("status") == "open" and self.lot().get("lot") == lot)
+        return self.lot()
+
+    def lot(self) -> dict[str, Any]:
+        states = [b for _, t, b in self.room.seen if t == topics.LOT_STATE.format(sale=SALE)]
+        return states[-1] if states else {}
+
+    def hall_bids_sent(self) -> list[str]:
+        return list(dict.fromkeys(b["bid_id"] for _, _, b in self.local.seen if b.get("type") == "bid"))
+
+    def close(self) -> None:
+        for watcher in (self.room, self.local):
+            watcher.close()
+        for process in (self.hall, self.arbiter):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+        self.hall_broker.stop()
+        self.wan.close()
+        self.cloud.stop()
+
+
+def decided(journal: Path) -> tuple[collections.Counter[str], dict[str, str]]:
+    """From the arbiter's journal: how often each bid_id was decided, and how (code)."""
+    times: collections.Counter[str] = collections.Counter()
+    outcome: dict[str, str] = {}
+    store = Journal.open(journal)
+    try:
+        for entry in store.entries():
+            for event in entry.events:
+                if isinstance(event, (ev.BidAccepted, ev.BidRejected, ev.LateBidRecorded)):
+                    times[event.bid_id] += 1
+                    outcome[event.bid_id] = "ACCEPTED" if isinstance(event, ev.BidAccepted) else getattr(event, "code", "LATE_BID")
+    finally:
+        store.close()
+    return times, outcome
+
+
+def report(name: str, sent: list[str], journal: Path, recovery_s: float | None, **extra: Any) -> dict[str, Any]:
+    times, outcome = decided(journal)
+    codes = collections.Counter(outcome.get(b, "NEVER_DECIDED") for b in sent)
+    return {"drill": name, "bids_sent": len(sent), "accepted": codes.pop("ACCEPTED", 0), "rejected": dict(codes),
+            "lost": sum(1 for b in sent if times[b] == 0), "duplicated": sum(1 for b in sent if times[b] > 1),
+            "recovery_s": None if recovery_s is None else round(recovery_s, 3), **extra}
+
+
+def until(predicate: Callable[[], Any], timeout: float = 30.0) -> float:
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise TimeoutError("the drill's condition never came")
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def answered(t: Topology, bid_ids: list[str]) -> bool:
+    done = {b.get("bid_id") for _, _, b in t.room.seen if b.get("type") in ("bid_result", "error")}
+    return set(bid_ids) <= done
+
+
+# ---- the drills ------------------------------------------------------------------------------
+
+def bridge_cut(t: Topology, outage_s: float = 30.0) -> dict[str, Any]:
+    """The WAN between hall and cloud is cut while paddles and online bidders keep bidding."""
+    t.open_lot()
+    t.wan.cut()
+    until(lambda: t.lot().get("hall_online") is False)
+    online = [f"cut-online-{i}" for i in range(3)]
+    started = time.monotonic()
+    for index, (paddle, grams) in enumerate([(11, 1_000), (12, 3_800), (13, 7_500), (11, 1_000)]):
+        t.press(paddle, grams)
+        t.online_bid("alice", 85_000 + index * 5_000, online[index % 3] + f"-{index}")
+        time.sleep(1.0)
+    online = [f"{online[i % 3]}-{i}" for i in range(4)]
+    time.sleep(max(0.0, outage_s - (time.monotonic() - started)))
+    pressed = t.hall_bids_sent()
+    t.wan.restore()
+    recovery = until(lambda: answered(t, pressed), timeout=30)
+    held = sum(1 for _, _, b in t.room.seen if b.get("code") == "HALL_OFFLINE")
+    after = "cut-online-after"
+    t.online_bid("bob", int(t.lot()["asking"]), after)
+    until(lambda: answered(t, [after]))
+    order = [b["bid_id"] for _, _, b in t.room.seen if b.get("type") == "bid_result" and b["bid_id"] in pressed]
+    return report("bridge_cut", pressed + online + [after], t.journal, recovery, outage_s=outage_s,
+                  online_held=held, hall_decided_in_press_order=order == pressed)
+
+
+def arbiter_kill(t: Topology) -> dict[str, Any]:
+    """SIGKILL the arbiter mid-lot while bids keep coming; restart it on the same journal."""
+    lot = t.open_lot()
+    sent, amount = [], lot["asking"]
+    for i in range(40):
+        bid_id = f"kill-{i}"
+        t.online_bid("alice" if i % 2 else "bob", amount, bid_id, lot=lot["lot"])
+        sent.append(bid_id)
+        amount += 5_000
+        if i == 20:
+            t.arbiter.send_signal(signal.SIGKILL)
+            t.arbiter.wait()
+    back = time.monotonic()
+    t.start_arbiter()
+    until(lambda: answered(t, sent))
+    return report("arbiter_kill", sent, t.journal, time.monotonic() - back)
+
+
+def hall_kill(t: Topology) -> dict[str, Any]:
+    """SIGKILL the hall box with bids in its outbox (the arbiter away); restart both."""
+    t.open_lot()
+    time.sleep(0.5)                                      # the hall box holds the lot state
+    t.arbiter.terminate()
+    t.arbiter.wait()
+    before = len(t.hall_bids_sent())
+    for paddle, grams in [(11, 1_000), (12, 3_800), (13, 7_500)]:
+        t.press(paddle, grams)
+        time.sleep(0.5)
+    pressed = t.hall_bids_sent()[before:]
+    t.hall.send_signal(signal.SIGKILL)
+    t.hall.wait()
+    t.start_arbiter()
+    back = time.monotonic()
+    t.start_hall()
+    until(lambda: answered(t, pressed))
+    return report("hall_kill", pressed, t.journal, time.monotonic() - back)
+
+
+def duplicates(t: Topology) -> dict[str, Any]:
+    """Every bid delivered three times: one decision each, the same answer each time."""
+    lot = t.open_lot()
+    sent = [f"dup-{i}" for i in range(20)]
+    amount = lot["asking"] or 100_000
+    for copy in range(3):
+        for i, bid_id in enumerate(sent):
+            t.online_bid("alice" if i % 2 else "bob", amount + i * 10_000, bid_id, lot=lot["lot"])
+    until(lambda: answered(t, sent))
+    time.sleep(0.5)
+    answers = collections.defaultdict(set)
+    for _, _, b in t.room.seen:
+        if b.get("bid_id") in sent and b.get("type") == "bid_result":
+            answers[b["bid_id"]].add(json.dumps(b, sort_keys=True))
+    return report("duplicates", sent, t.journal, None, copies=3, answers_differ=sum(len(a) > 1 for a in answers.values()))
+
+
+def hostile(t: Topology, count: int = 10_000) -> dict[str, Any]:
+    """10,000 malformed or hostile messages; every sender hears why, no process dies."""
+    rng = random.Random(7)
+    lot = t.open_lot()
+    samples = [b"{", b"[]", b"null", b'{"v":2}', b'{"v":1,"type":"bid","amount":NaN}', b"\xff" * 40,
+               b'{"v":1,"type":"bid","bid_id":"h","lot":"1","amount":1e999,"currency":"HKD"}',
+               b'{"v":1,"type":"bid","bid_id":"h","lot":"1","amount":-5,"currency":"HKD"}',
+               b'{"v":1,"type":"bid","bid_id":"h","lot":"nope","amount":5,"currency":"HKD"}',
+               b'{"v":1,"type":"bid","bid_id":"h","lot":"1","amount":99999999999999999999999,"currency":"HKD"}',
+               b'{"v":1,"type":"bid","bid_id":"h","lot":"1","amount":"800","currency":"HKD"}', b"x" * 9000]
+    for i in range(count):
+        payload = rng.choice(samples) if i % 4 else json.dumps({"v": 1, "type": "bid", "bid_id": f"replay-{i % 50}",
+                                                                "lot": lot.get("lot", "1"), "amount": rng.randint(-10, 10**6), "currency": "HKD"}).encode()
+        t.room.client.publish(topics.BIDDER_BID.format(account=rng.choice(["alice", "bob", "mallory"])), payload, qos=1)
+    until(lambda: sum(1 for _, topic, _ in t.room.seen if topic.startswith("auction/arbiter/bidder/")) >= count, timeout=120)
+    alive = t.arbiter.poll() is None and t.hall.poll() is None
+    return {"drill": "hostile", "messages": count, "answers": sum(1 for _, topic, _ in t.room.seen if topic.startswith("auction/arbiter/bidder/")),
+            "processes_alive": alive, "bids_sent": 0, "accepted": 0, "rejected": {}, "lost": 0, "duplicated": 0, "recovery_s": None}
+
+
+def broker_restart(t: Topology) -> dict[str, Any]:
+    """The cloud broker restarts mid-lot (persistence on): every client reconnects, nothing is lost."""
+    lot = t.open_lot()
+    sent = []
+    for i, amount in enumerate(range(lot["asking"], lot["asking"] + 10 * 5_000, 5_000)):
+        if i == 5:
+            t.cloud.stop()
+            t.cloud.start()                                  # same port, same persistence folder
+            back = time.monotonic()
+        bid_id = f"restart-{i}"
+        sent.append(bid_id)
+        t.online_bid("alice" if i % 2 else "bob", amount, bid_id, lot=lot["lot"])
+    until(lambda: answered(t, sent), timeout=30)
+    return report("broker_restart", sent, t.journal, time.monotonic() - back)
+
+
+def crowd(host: str, port: int, first: int, count: int, timeout: float = 60.0) -> tuple[int, float]:
+    """`count` bidders connecting at once from one process, driven by one thread (paho's external
+    loop, which uses select(): fewer than ~300 clients a process keeps their sockets under 1024)."""
+    got: set[int] = set()
+    clients = []
+    start = time.monotonic()
+    for index in range(first, first + count):
+        client = make_client(f"crowd-{index}")
+        client.on_message = lambda c, u, m, i=index: got.add(i)
+        client.on_connect = lambda c, u, f, r, p: c.subscribe(topics.LOT_STATE.format(sale=SALE), 1)
+        client.connect(host, port, keepalive=60)
+        clients.append(client)
+    while len(got) < count and time.monotonic() - start < timeout:
+        for client in clients:
+            client.loop(timeout=0)
+    served = time.monotonic() - start
+    for client in clients:
+        client.disconnect()
+    return len(got), served
+
+
+def bidders_1000(t: Topology, count: int = 1_000, processes: int = 4) -> dict[str, Any]:
+    """1,000 online bidders connect at once and get the lot; the sale goes on for everyone."""
+    import multiprocessing
+    lot = t.open_lot()
+    share = count // processes
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        waiting = pool.starmap_async(crowd, [(t.cloud.host, t.cloud.port, i * share, share) for i in range(processes)])
+        time.sleep(0.5)                                      # while they connect, the sale goes on
+        bid_id = "crowd-bid"
+        t.online_bid("alice", lot["asking"], bid_id, lot=lot["lot"])
+        until(lambda: answered(t, [bid_id]))
+        results = waiting.get(timeout=120)
+    return report("bidders_1000", [bid_id], t.journal, None, connected=count, received_lot_state=sum(r[0] for r in results),
+                  all_connected_and_served_s=round(max(r[1] for r in results), 3))
+
+
+def clock_jump(t: Topology, skew_s: float = 3_600.0) -> dict[str, Any]:
+    """The hall box's wall clock is an hour off (NTP step, a Pi without its RTC battery): a paddle
+    still accepts a Dutch lot at a price the arbiter's clock agrees with, and English bids are unmoved."""
+    t.hall.terminate()
+    t.hall.wait()
+    t.start_hall(clock_skew_s=skew_s)
+    lot = t.open_lot("3")
+    time.sleep(2.5)                                       # the clock has fallen a step
+    t.press(11, 1_000)
+    until(lambda: t.hall_bids_sent(), timeout=10)
+    pressed = t.hall_bids_sent()
+    until(lambda: answered(t, pressed))
+    named = next(b["amount"] for _, _, b in t.local.seen if b.get("bid_id") == pressed[0])
+    clock = lot["dutch"]
+    return report("clock_jump", pressed, t.journal, None, clock_skew_s=skew_s, named=named,
+                  named_within_clock=clock["floor"] < named < clock["top"])
+
+
+DRILLS: dict[str, Callable[..., dict[str, Any]]] = {
+    "bridge_cut": bridge_cut, "arbiter_kill": arbiter_kill, "hall_kill": hall_kill, "duplicates": duplicates, "hostile": hostile,
+    "broker_restart": broker_restart, "bidders_1000": bidders_1000, "clock_jump": clock_jump,
+}
+
+
+def run(only: list[str] | None = None, outage_s: float = 30.0) -> dict[str, Any]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="hall-drill-") as tmp:
+        for name in only or list(DRILLS):
+            topology = Topology(Path(tmp) / name)
+            try:
+                results.append(DRILLS[name](topology, outage_s) if name == "bridge_cut" else DRILLS[name](topology))
+            finally:
+                topology.close()
+    return {"bids_lost": sum(r["lost"] for r in results), "bids_duplicated": sum(r["duplicated"] for r in results),
+            "outage_recovery_s": next((r["recovery_s"] for r in results if r["drill"] == "bridge_cut"), None),
+            "drills": results}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="hall drill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--only", action="append", choices=sorted(DRILLS))
+    parser.add_argument("--outage-s", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    figures = run(args.only, args.outage_s)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    ok = figures["bids_lost"] == 0 and figures["bids_duplicated"] == 0 and (figures["outage_recovery_s"] or 0) <= 5
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
