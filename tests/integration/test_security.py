@@ -1,0 +1,149 @@
+"""The secured cloud broker, probed with the real mosquitto_pub and mosquitto_sub: nobody bids as
+someone else, publishes lot state, reads another bidder's results, or gets in without a password."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from cloud.broker import Bridge, Broker, Secured
+from cloud.journal import Journal, replay
+from cloud.security import dev_ca
+from shared import topics
+from shared.config import DEFAULT_FILE
+from shared.mqtt import connect_and_wait, make_client, secure
+from tests.conftest import ArbiterProcess
+
+pytestmark = pytest.mark.broker
+USERS = {"arbiter": "arbiter-secret", "hall-hall1": "hall-secret", "alice": "alice-secret", "bob": "bob-secret"}
+BID = '{"v":1,"type":"bid","bid_id":"%s","lot":"1","amount":80000,"currency":"HKD"}'
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory) -> dict[str, Path]:
+    return dev_ca(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def cloud(tmp_path, certs):
+    with Broker(tmp_path / "cloud", secured=Secured(USERS, ("hall1",), certs)) as broker:
+        yield broker
+
+
+@pytest.fixture
+def arbiter(cloud, certs, tmp_path):
+    config = tmp_path / "sale.toml"
+    config.write_text(DEFAULT_FILE.read_text().replace(
+        "port = 1883\n", f'port = {cloud.tls_port}\nusername = "arbiter"\npassword = "{USERS["arbiter"]}"\ncafile = "{certs["ca.crt"]}"\n', 1))
+    process = ArbiterProcess(cloud, tmp_path / "journal.sqlite3", config)
+    process.args[process.args.index("--port") + 1] = str(cloud.tls_port)
+    process.start()
+    yield process
+    process.stop()
+
+
+def mqtt(tool: str, cloud: Broker, certs, user: str | None, password: str | None, *args: str, timeout: float = 3) -> subprocess.CompletedProcess[str]:
+    auth = ["-u", user, "-P", password] if user else []
+    command = [tool, "-h", "127.0.0.1", "-p", str(cloud.tls_port), "--cafile", str(certs["ca.crt"]), "-q", "1", *auth, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout + 5)
+
+
+def watch(cloud: Broker, certs, *filters: str) -> list[tuple[str, str]]:
+    """A superuser's view of what really crossed the broker."""
+    seen: list[tuple[str, str]] = []
+    client = secure(make_client(), "arbiter", USERS["arbiter"], str(certs["ca.crt"]))
+    client.on_message = lambda c, u, m: seen.append((m.topic, m.payload.decode()))
+    connect_and_wait(client, cloud.host, cloud.tls_port)
+    for f in filters:
+        client.subscribe(f, 1)
+    time.sleep(0.2)
+    return seen
+
+
+def open_lot(cloud, certs) -> None:
+    mqtt("mosquitto_pub", cloud, certs, "hall-hall1", USERS["hall-hall1"], "-t", topics.HALL_COMMAND.format(hall="hall1"),
+         "-m", '{"v":1,"type":"command","command_id":"c1","action":"open_lot"}')
+    time.sleep(0.5)
+
+
+def test_no_credentials_and_a_wrong_password_are_refused(cloud, certs):
+    for user, password in ((None, None), ("alice", "guess")):
+        result = mqtt("mosquitto_sub", cloud, certs, user, password, "-t", "auction/#", "-W", "2")
+        assert result.returncode != 0 and "not authorised" in (result.stderr + result.stdout).lower()
+    assert mqtt("mosquitto_sub", cloud, certs, "alice", USERS["alice"], "-t", topics.LOT_STATE.format(sale="s"), "-W", "1").returncode in (0, 27)
+
+
+def test_a_bidder_cannot_bid_as_another_and_the_arbiter_state_is_unchanged(cloud, certs, arbiter, tmp_path):
+    open_lot(cloud, certs)
+    seen = watch(cloud, certs, "auction/bidder/#", "auction/arbiter/bidder/#")
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "as-bob")
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-t", topics.BIDDER_BID.format(account="alice"), "-m", BID % "own")
+    deadline = time.monotonic() + 5
+    while not any("own" in p for t, p in seen if "result" in t) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(json.loads(p).get("status") == "accepted" for t, p in seen if t.endswith("alice/result"))   # the control
+    assert not any("as-bob" in p for _, p in seen)
+    arbiter.stop()
+    answered = replay(Journal.open(tmp_path / "journal.sqlite3")).answers
+    assert [key for key in answered if "as-bob" in key] == [] and "online:alice/own" in answered
+
+
+def test_a_bidder_cannot_publish_lot_state_or_results(cloud, certs, arbiter):
+    open_lot(cloud, certs)
+    seen = watch(cloud, certs, "auction/arbiter/#")
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-r", "-t", topics.LOT_STATE.format(sale="spring-2026"), "-m", '{"forged":1}')
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-t", topics.BIDDER_RESULT.format(account="bob"), "-m", '{"forged":1}')
+    time.sleep(0.5)
+    assert not any("forged" in p for _, p in seen)
+    retained = mqtt("mosquitto_sub", cloud, certs, "bob", USERS["bob"], "-t", topics.LOT_STATE.format(sale="spring-2026"), "-C", "1", "-W", "3")
+    assert json.loads(retained.stdout)["type"] == "lot_state"
+
+
+def test_a_bidder_cannot_read_another_bidders_results(cloud, certs, arbiter):
+    open_lot(cloud, certs)
+    snoop = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(cloud.tls_port), "--cafile", str(certs["ca.crt"]),
+                              "-u", "alice", "-P", USERS["alice"], "-t", topics.BIDDER_RESULT.format(account="bob"), "-W", "3", "-v"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    # alice, subscribed to bob's results, hears nothing (bob hearing them is the next test's control)
+    mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "bobs")
+    out, _ = snoop.communicate(timeout=10)
+    assert "bobs" not in out
+
+
+def test_bob_hears_his_own_result(cloud, certs, arbiter):
+    open_lot(cloud, certs)
+    listener = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(cloud.tls_port), "--cafile", str(certs["ca.crt"]),
+                                 "-u", "bob", "-P", USERS["bob"], "-t", topics.BIDDER_RESULT.format(account="bob"), "-C", "1", "-W", "5"],
+                                stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "bobs")
+    out, _ = listener.communicate(timeout=10)
+    assert json.loads(out)["bid_id"] == "bobs"
+
+
+def test_a_bidder_over_the_rate_limit_is_told_so(cloud, certs, arbiter):
+    open_lot(cloud, certs)
+    seen = watch(cloud, certs, topics.BIDDER_RESULT.format(account="alice"))
+    lines = "\n".join(BID % f"burst-{i}" for i in range(30))
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(cloud.tls_port), "--cafile", str(certs["ca.crt"]), "-q", "1",
+                    "-u", "alice", "-P", USERS["alice"], "-t", topics.BIDDER_BID.format(account="alice"), "-l"], input=lines, text=True, timeout=10)
+    time.sleep(1.5)
+    codes = [json.loads(p).get("code") for _, p in seen]
+    assert "RATE_LIMITED" in codes and len(codes) == 30
+
+
+def test_the_hall_bridge_logs_in_over_tls(cloud, certs, tmp_path):
+    seen = watch(cloud, certs, "auction/hall/#")
+    bridge = Bridge(f"127.0.0.1:{cloud.tls_port}", "hall1", "spring-2026", cafile=str(certs["ca.crt"]), username="hall-hall1", password=USERS["hall-hall1"])
+    with Broker(tmp_path / "hall", bridge=bridge) as hall:
+        time.sleep(1.5)
+        client = make_client()
+        connect_and_wait(client, hall.host, hall.port)
+        client.publish(topics.HALL_PRESENCE.format(hall="hall1"), b'{"v":1,"type":"presence","online":true}', qos=1).wait_for_publish(5)
+        time.sleep(0.5)
+        client.disconnect()
+    assert ("auction/hall/hall1/bridge", "1") in seen and any(t == "auction/hall/hall1/presence" for t, _ in seen)
