@@ -26,6 +26,7 @@ from typing import Any
 from bench.fanout import fanout
 from bench.hall import figures as hall_figures
 from cloud.broker import Broker
+from cloud.pins import hash_pin
 from shared import messages, topics
 from shared.messages import encode
 from shared.mqtt import connect_and_wait, make_client
@@ -68,10 +69,13 @@ name = "thirteen"
 [[bidders]]
 account = "alice"
 handle = "alice"
+pin_hash = "{pin_hash}"
 [[bidders]]
 account = "bob"
 handle = "bob"
+pin_hash = "{pin_hash}"
 """
+BENCH_PIN = "1111"
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -132,6 +136,16 @@ def command(peer: Peer, action: str, **fields: Any) -> None:
         pass
 
 
+def unlock(broker: Broker, accounts: tuple[str, ...]) -> None:
+    """Give each bench bidder's trade PIN once: the session then stays unlocked for the whole run."""
+    peer = Peer(broker, topics.BIDDER_RESULT.filter())
+    for account in accounts:
+        peer.client.publish(topics.BIDDER_PIN.format(account=account), encode(messages.Pin(pin=BENCH_PIN)), qos=1)
+        if not json.loads(peer.received.get(timeout=10)).get("unlocked"):
+            raise RuntimeError(f"the bench PIN of {account} was refused")
+    peer.close()
+
+
 def bid_payload(lot: str, index: int) -> tuple[str, bytes]:
     account = "alice" if index % 2 else "bob"
     body = messages.Bid(bid_id=f"{lot}-{index}", lot=lot, amount=index * 100, currency="HKD")
@@ -171,13 +185,14 @@ def arbiter_rate(broker: Broker, auctioneer: Peer, count: int) -> tuple[float, i
 def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, Broker(Path(tmp) / "broker") as broker:
         config = Path(tmp) / "bench.toml"
-        config.write_text(BENCH_SALE)
+        config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
         env = os.environ | {"PYTHONPATH": str(ROOT)}
         arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--config", str(config), "--port", str(broker.port),
                                     "--journal", str(Path(tmp) / "journal.sqlite3")],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         try:
             assert arbiter.stdout and arbiter.stdout.readline().startswith("arbiter ready")
+            unlock(broker, ("alice", "bob"))
             auctioneer = Peer(broker, topics.HALL_RESULT.format(hall=HALL))
             raw = raw_rtt(broker, bids)
             arbiter_samples = bid_rtt(broker, auctioneer, bids)

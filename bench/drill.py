@@ -26,6 +26,7 @@ from bench.relay import Relay
 from cloud.broker import Bridge, Broker
 from cloud.core import events as ev
 from cloud.journal import Journal
+from edge.demo import DEMO_PINS
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
 from shared.messages import encode
@@ -36,11 +37,13 @@ HALL, SALE = "hall1", "spring-2026"
 
 
 class Watcher:
-    """An MQTT client recording every message on its topics (JSON, or Mosquitto's raw notifications)."""
+    """An MQTT client recording every message on its topics (JSON, or Mosquitto's raw notifications).
+    Its session is persistent, as a real bidder's is: what was published while a broker restart kept
+    it away is delivered when it is back."""
 
-    def __init__(self, broker: Broker, *filters: str):
+    def __init__(self, name: str, broker: Broker, *filters: str):
         self.seen: list[tuple[float, str, dict[str, Any]]] = []
-        self.client = make_client()
+        self.client = make_client(f"drill-watcher-{name}", persistent=True)
         self.client.on_message = lambda c, u, m: self.seen.append((time.monotonic(), m.topic, _body(m.payload)))
         connect_and_wait(self.client, broker.host, broker.port)
         self.client.on_connect = lambda c, u, f, r, p: c.subscribe([(topic, 1) for topic in filters])   # after a reconnect too
@@ -85,8 +88,11 @@ class Topology:
         self.arbiter = self.hall = None
         self.start_arbiter()
         self.start_hall()
-        self.room = Watcher(self.cloud, "auction/#")
-        self.local = Watcher(self.hall_broker, topics.HALL_BID.format(hall=HALL))
+        self.room = Watcher("room", self.cloud, "auction/#")
+        self.local = Watcher("local", self.hall_broker, topics.HALL_BID.format(hall=HALL))
+        for account, pin in DEMO_PINS.items():
+            self.room.send(topics.BIDDER_PIN.format(account=account), encode(messages.Pin(pin=pin)))
+        until(lambda: {t for _, t, b in self.room.seen if b.get("unlocked")} == {topics.BIDDER_RESULT.format(account=a) for a in DEMO_PINS})
 
     def start_arbiter(self) -> None:
         config = self.work / "sale.toml"          # drills test durability: no per-bidder rate limit

@@ -15,6 +15,7 @@ from cloud.config import Config, load
 from cloud.core.commands import StartSale
 from cloud.engine import Engine, run_sync
 from cloud.journal import Journal
+from cloud.outbound import Publication, catalog_publication, lot_publication
 from cloud.transports.mqtt import MqttTransport, RateLimit
 
 log = logging.getLogger("arbiter")
@@ -32,15 +33,19 @@ class Arbiter:
             run_sync(self.engine, [StartSale(config.sale_spec())])
         log.info("sale %s at seq %d (state %s)", config.sale.id, self.engine.seq, self.engine.snapshot_hash()[:12])
 
-    def _publish(self, batch: list) -> None:
-        assert self.transport is not None
-        self.transport.publish(batch)
+    def _publish(self, batch: list[Publication]) -> None:
+        if self.transport is not None:           # before start: the state is published on start
+            self.transport.publish(batch)
 
     def start(self) -> "Arbiter":
+        """Serve; the run list and the lot state are published at once (retained), so a broker that
+        lost them (a fresh one, say) has them again before anyone asks."""
         arbiter = self.config.arbiter
+        now = [p for p in (catalog_publication(self.engine.state), lot_publication(self.engine.state, self.engine.seq, self.engine.clock())) if p]
         self.transport = MqttTransport(self.engine, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
         self.engine.start()
         self.transport.start()
+        self.transport.publish(now)
         return self
 
     def stop(self) -> None:

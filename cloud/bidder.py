@@ -1,15 +1,18 @@
 """./hall bid: a remote bidder's command line, for scripts and power users.
 
-    ./hall bid --account alice --password S [--cafile ca.crt] --lot 1 --asking     bid the asking price now
+    ./hall bid --account alice --password S --pin 1234 [--cafile ca.crt] --lot 1 --asking   bid the asking price now
     ./hall bid ... --lot 1 --amount 1200                                            bid a named amount
     ./hall bid ... --lot 1 --max 2500                                               leave a maximum
     ./hall bid ... --watch                                                          follow the lot and my results
-Amounts are whole currency units. Exit 0 when accepted, 1 when refused, 2 when nobody answered.
+Amounts are whole currency units. The trade PIN comes from --pin, else $HALL_PIN, else a prompt.
+Exit 0 when accepted, 1 when refused, 2 when nobody answered.
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import queue
 import sys
 import time
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hall bid", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--account", required=True)
     parser.add_argument("--password", default="")
+    parser.add_argument("--pin", default=os.environ.get("HALL_PIN", ""), help="trade PIN (default $HALL_PIN, else asked)")
     parser.add_argument("--cafile", default="", help="the broker's CA: connect with TLS")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1883)
@@ -56,6 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     if lot is None:
         print("no lot state yet: is the sale running?", file=sys.stderr)
         sys.exit(2)
+    pin = args.pin or getpass.getpass("trade PIN: ")
+    client.publish(topics.BIDDER_PIN.format(account=args.account), encode(messages.Pin(pin=pin)), qos=1)
+    session = first(inbox, lambda body: body.get("type") in ("session", "error"), 10.0)
+    if session is None or not session.get("unlocked"):
+        print(f"PIN refused: {session['message']}" if session else "no answer to the PIN within 10 s", file=sys.stderr)
+        sys.exit(1 if session else 2)
     lot_id, currency = args.lot or lot["lot"], lot["currency"]
     bid_id = f"cli-{uuid.uuid4().hex[:12]}"
     if args.maximum is not None:

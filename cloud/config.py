@@ -13,6 +13,7 @@ from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, SaleS
 from cloud.core.discounts import DiscountPolicy
 from cloud.core.increments import Ladder, ladder_from_rows, saleroom_ladder
 from shared.config import CLOUD_SECTIONS, BrokerConfig, ConfigError, LotConfig, PaddleConfig, SaleConfig, build, read
+from shared.messages import PIN_HASH_RE
 from shared.money import MINOR_DIGITS, major
 
 __all__ = ["BrokerConfig", "Config", "ConfigError", "LotConfig", "PaddleConfig", "SaleConfig", "load"]
@@ -32,6 +33,8 @@ class BidderConfig:
     account: str
     handle: str
     avatar: str = ""
+    pin_hash: str = ""                # ./hall account hash-pin: the clear PIN is never in the file
+    limit: int = 0                    # spending limit in whole currency units; 0 = none
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,9 @@ class Config:
         return SaleSpec(
             sale=self.sale.id, hall=self.sale.hall, currency=currency, ladder=_ladder(ladders, self.sale.ladder, "sale.ladder"),
             lots=lots, paddles=tuple(PaddleSpec(p.number, p.name) for p in self.paddles),
-            bidders=tuple(BidderSpec(b.account, b.handle, b.avatar or None) for b in self.bidders),
+            bidders=tuple(BidderSpec(b.account, b.handle, b.avatar or None, b.pin_hash, b.limit * unit or None) for b in self.bidders),
             premium_bp=self.sale.premium_bp, grace_ms=self.sale.grace_ms, max_bid_multiple=self.sale.max_bid_multiple,
-            discount=self.discount)
+            discount=self.discount, pin_attempts=self.sale.pin_attempts, pin_lockout_ms=self.sale.pin_lockout_s * 1000)
 
 
 def _ladder(ladders: dict[str, Ladder], name: str, where: str) -> Ladder:
@@ -96,5 +99,10 @@ def load(path: str | Path | None = None) -> Config:
     config: Config = build(Config, table, source.name, CLOUD_SECTIONS)
     if config.sale.currency not in MINOR_DIGITS:
         raise ConfigError(f"sale.currency {config.sale.currency!r} is unknown")
+    for bidder in config.bidders:
+        if bidder.pin_hash and not PIN_HASH_RE.fullmatch(bidder.pin_hash):
+            raise ConfigError(f"bidders[{bidder.account}].pin_hash is not a hash from ./hall account hash-pin")
+    if config.sale.pin_attempts < 1 or config.sale.pin_lockout_s < 0:
+        raise ConfigError("sale.pin_attempts must be at least 1 and sale.pin_lockout_s not negative")
     config.sale_spec()  # every cross-reference checked now, not on sale day
     return config

@@ -19,7 +19,7 @@ from typing import Any
 from cloud.core.arbiter import handle, next_deadline
 from cloud.core.commands import Command, Stamped, Tick
 from cloud.journal import Entry, Journal, replay
-from cloud.outbound import Publication, lot_publication, publications, LOT_CHANGING
+from cloud.outbound import CATALOG_CHANGING, LOT_CHANGING, Publication, catalog_publication, lot_publication, publications
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class Engine:
         """Decide a batch, commit it, then (and only then) publish and acknowledge."""
         entries: list[Entry] = []
         out: list[Publication] = []
-        lot_changed = False
+        lot_changed = catalog_changed = False
         for item in batch:
             if item.reply is not None:
                 out.append(item.reply)
@@ -114,11 +114,15 @@ class Engine:
             entries.append(Entry(stamped, events))
             out.extend(publications(self.state, events))
             lot_changed = lot_changed or any(isinstance(e, LOT_CHANGING) for e in events)
+            catalog_changed = catalog_changed or any(isinstance(e, CATALOG_CHANGING) for e in events)
         if entries:
             self.journal.append(entries)      # raises on failure: nothing below happens
         if lot_changed:
             state = lot_publication(self.state, self.seq, self.clock())
             out += [state] if state else []
+        if catalog_changed:
+            run_list = catalog_publication(self.state)
+            out += [run_list] if run_list else []
         if out:
             self.publish(out)
         for item in batch:

@@ -6,7 +6,8 @@ from typing import Any
 
 from cloud.core import events as ev
 from cloud.core.state import AuctionState
-from cloud.core.views import invoice_text, lot_state
+from cloud.core.accounts import HOUSE
+from cloud.core.views import catalog, invoice_text, lot_state
 from shared import messages, topics
 from shared.messages import encode
 
@@ -23,6 +24,8 @@ class Publication:
 LOT_CHANGING = (ev.LotOpened, ev.BidAccepted, ev.MaxRegistered, ev.AskingSet, ev.IncrementSet, ev.FairWarningGiven, ev.LotPaused,
                 ev.LotResumed, ev.ReserveLifted, ev.BidRetracted, ev.LotHammered, ev.LotPassed, ev.LotReopened,
                 ev.PresenceChanged, ev.HallLinkChanged)
+# Events after which the run list (retained) is published again.
+CATALOG_CHANGING = (ev.SaleStarted, ev.LotOpened, ev.LotHammered, ev.LotPassed, ev.LotReopened, ev.OrderCancelled)
 
 
 def reply_topic(channel: str, source: str) -> str:
@@ -66,7 +69,12 @@ def publications(state: AuctionState, events: list[Any]) -> list[Publication]:
                 out.append(bid_result(state, original))
         elif isinstance(event, ev.CommandAnswered):
             body = messages.CommandResult(event.command_id, "ok" if event.ok else "rejected", event.code, event.message, event.seq)
-            out.append(Publication(topics.HALL_RESULT.format(hall=event.hall), encode(body)))
+            to = topics.HOUSE_RESULT.format() if event.hall == HOUSE else topics.HALL_RESULT.format(hall=event.hall)
+            out.append(Publication(to, encode(body)))
+        elif isinstance(event, ev.PinAnswered):
+            body = messages.Session(event.unlocked, event.code, event.message, event.seq, event.locked_until,
+                                    _attempts_left(state, event))
+            out.append(Publication(topics.BIDDER_RESULT.format(account=event.account), encode(body)))
         if sale is None:
             continue
         if isinstance(event, ev.LateBidRecorded):
@@ -78,6 +86,15 @@ def publications(state: AuctionState, events: list[Any]) -> list[Publication]:
         elif isinstance(event, ev.MessageSent):
             out.append(Publication(topics.SALE_MESSAGE.format(sale=sale.sale), encode(messages.Notice("message", event.text))))
     return out
+
+
+def _attempts_left(state: AuctionState, answer: ev.PinAnswered) -> int | None:
+    return state.sale.pin_attempts - answer.failures if answer.code == "PIN_WRONG" and state.sale else None
+
+
+def catalog_publication(state: AuctionState) -> Publication | None:
+    body = catalog(state)
+    return None if body is None else Publication(topics.SALE_CATALOG.format(sale=body.sale), encode(body), retain=True)
 
 
 def lot_publication(state: AuctionState, seq: int, ts: int) -> Publication | None:

@@ -4,8 +4,11 @@ Who may do what (the ACL, one line per role because the topic prefix names the p
 - the arbiter (`arbiter`): everything under auction/;
 - a hall box and its bridge (`hall-{hall}`): publish only under auction/hall/{hall}/, read only its
   own results and notices and the public sale topics;
-- an online bidder (any other account): publish only its own bids and presence, read only its own
-  results and the public sale topics. Nobody else can publish lot state or results.
+- the house (`house`: ./hall account and the registration tools): publish account commands and
+  avatars under auction/house/, read its own results;
+- an online bidder (any other account): publish only its own bids, maxima, PIN and presence, read
+  only its own results, the public sale topics, avatars and the halls' video. Nobody else can
+  publish lot state or results.
 Passwords are stored hashed by mosquitto_passwd (PBKDF2-SHA512).
 """
 from __future__ import annotations
@@ -21,13 +24,20 @@ ACL = """\
 user arbiter
 topic readwrite {root}/#
 
+user house
+topic write {root}/house/#
+topic read {root}/arbiter/house/#
+
 {halls}
-# Every online bidder: only its own bids and presence; only its own results; the public sale topics.
+# Every online bidder: only its own bids, PIN and presence; only its own results; the public topics.
 pattern write {root}/bidder/%u/bid
 pattern write {root}/bidder/%u/max
+pattern write {root}/bidder/%u/pin
 pattern write {root}/bidder/%u/presence
 pattern read {root}/arbiter/bidder/%u/#
 pattern read {root}/arbiter/sale/#
+pattern read {root}/house/avatar/#
+pattern read {root}/hall/+/video
 """
 HALL_ACL = """\
 user hall-{hall}

@@ -41,6 +41,7 @@ from shared.money import format_amount
 from shared.mqtt import connect_and_wait, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_PINS = {"alice": "1234", "bob": "2468"}   # the trade PINs whose hashes deploy/demo.toml holds
 ONLINE_LATENCY_S = 0.06   # a remote bidder's internet in the races (the hall box needs ~30 ms to sense a press)
 
 
@@ -147,6 +148,12 @@ class Demo:
         bidder.send(topics.BIDDER_BID.format(account=account), messages.Bid(bid_id=bid_id, lot=lot, amount=amount, currency=self.currency))
         return self.report(f"{self.names[account]} (online)", amount, bidder.wait(bid_id=bid_id))
 
+    def give_pin(self, account: str, pin: str) -> None:
+        """An online bidder types the trade PIN (the arbiter keeps only its scrypt hash)."""
+        bidder = self.online[account]
+        bidder.send(topics.BIDDER_PIN.format(account=account), messages.Pin(pin=pin))
+        self.say(f"  {self.names[account]} gives a trade PIN -> {bidder.wait(type='session')['message']}")
+
     def report(self, who: str, amount: int, answer: dict[str, Any]) -> dict[str, Any]:
         self.say(f"    {who:<26} bids {self.money(amount):>12} -> {answer['message']}")
         return answer
@@ -162,6 +169,9 @@ class Demo:
         for account, bidder in self.online.items():
             bidder.send(topics.BIDDER_PRESENCE.format(account=account), messages.Presence(online=True, handle=self.names[account]))
         self.say(f"Sale {self.sale}: {len(self.online)} online bidders connected, paddles 11-13 in the room")
+        self.give_pin("bob", "0000")
+        for account, pin in DEMO_PINS.items():
+            self.give_pin(account, pin)
         self.english_race()
         self.firm_press()
         self.dutch_clock()

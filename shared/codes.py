@@ -25,6 +25,11 @@ class Code(IntEnum):
     UNKNOWN_BIDDER = 2001
     UNKNOWN_PADDLE = 2002
     RATE_LIMITED = 2003
+    NOT_APPROVED = 2004
+    PIN_REQUIRED = 2005
+    PIN_WRONG = 2006
+    PIN_LOCKED = 2007
+    OVER_LIMIT = 2008
     # 3xxx: the bid against the lot
     UNKNOWN_LOT = 3001
     LOT_NOT_OPEN = 3002

@@ -41,6 +41,8 @@ class SaleConfig:
     premium_bp: int = 2500
     grace_ms: int = 2000
     max_bid_multiple: int = 10
+    pin_attempts: int = 5             # wrong trade PINs in a row before bidding locks
+    pin_lockout_s: int = 900
 
 
 @dataclass(frozen=True)

@@ -104,16 +104,26 @@ class Press(Message):
     duration_ms: int = check(_range(0, 3_600_000))
 
 
+@dataclass(frozen=True)
+class Pin(Message):
+    """The trade PIN, sent once per session after the broker login: bids count only once it checks.
+    The arbiter keeps only a scrypt hash; the clear PIN is never journaled or logged."""
+    TYPE: ClassVar[str] = "pin"
+    pin: str = check(lambda v: None if re.fullmatch(r"[0-9]{4,8}", v) else "must be 4 to 8 digits")
+
+
 ACTIONS = (
     "open_lot", "set_asking", "set_increment", "fair_warning", "hammer", "pass", "reopen", "retract",
-    "pause", "resume", "lift_reserve", "floor_bid", "message", "register_paddle", "register_bidder",
+    "pause", "resume", "lift_reserve", "floor_bid", "message", "register_paddle",
     "mark_paid", "cancel_order", "set_max",
 )
+ACCOUNT_ACTIONS = ("register", "approve", "decline", "set_limit", "set_pin")
+PIN_HASH_RE = re.compile(r"scrypt\$\d+\$\d+\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class Command(Message):
-    """An auctioneer (or house admin) command; which optional fields it needs depends on `action`."""
+    """An auctioneer command; which optional fields it needs depends on `action`."""
     TYPE: ClassVar[str] = "command"
     command_id: str = check(_ident)
     action: str = check(_one_of(*ACTIONS))
@@ -122,10 +132,22 @@ class Command(Message):
     factor: str | None = check(_one_of("half", "double", "ladder"), None)
     paddle: int | None = check(_range(1, 99_999), None)
     name: str | None = check(_text(80), None)
-    account: str | None = check(_ident, None)
-    avatar: str | None = check(_text(200), None)
     order_id: str | None = check(_ident, None)
     text: str | None = check(_text(500), None)
+
+
+@dataclass(frozen=True)
+class AccountCommand(Message):
+    """The house manages accounts: register (pending), approve (with an optional spending limit),
+    decline, set_limit, set_pin. `pin_hash` is made by the house's tools; a clear PIN never travels."""
+    TYPE: ClassVar[str] = "account_command"
+    command_id: str = check(_ident)
+    action: str = check(_one_of(*ACCOUNT_ACTIONS))
+    account: str = check(_ident)
+    handle: str | None = check(_ident, None)
+    avatar: str | None = check(_text(200), None)
+    pin_hash: str | None = check(lambda v: None if PIN_HASH_RE.fullmatch(v) else "must be a scrypt hash from ./hall account", None)
+    limit: int | None = check(_amount, None)
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,18 @@ class CommandResult(Message):
     code: str
     message: str
     seq: int
+
+
+@dataclass(frozen=True)
+class Session(Message):
+    """The answer to a PIN: whether this account may bid now, and if locked, until when."""
+    TYPE: ClassVar[str] = "session"
+    unlocked: bool
+    code: str
+    message: str
+    seq: int
+    locked_until_ms: int | None = None
+    attempts_left: int | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +284,38 @@ class Notice(Message):
 
 
 @dataclass(frozen=True)
+class CatalogLot:
+    lot: str
+    title: str
+    kind: str
+    status: str
+    estimate_low: int | None = None
+    estimate_high: int | None = None
+    hammer: int | None = None
+
+
+@dataclass(frozen=True)
+class Catalog(Message):
+    """The run list (retained): every lot in sale order with its status, for pages and screens."""
+    TYPE: ClassVar[str] = "catalog"
+    sale: str
+    currency: str
+    lots: tuple[CatalogLot, ...]
+    current: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoFrame(Message):
+    """The header line of a hall video frame; the JPEG bytes follow the newline (see frame_payload)."""
+    TYPE: ClassVar[str] = "video_frame"
+    hall: str
+    seq: int
+    at_ms: int                    # the hall box's clock when captured: the page shows the frame's age
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class SimPress(Message):
     """Simulation control: press a simulated paddle (only a simulated hall box listens)."""
     TYPE: ClassVar[str] = "sim_press"
@@ -261,7 +327,8 @@ class SimPress(Message):
 
 TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
-    for cls in (Bid, MaxBid, Press, Command, Presence, BidResult, CommandResult, Error, LotState, Notice, SimPress)
+    for cls in (Bid, MaxBid, Press, Pin, Command, AccountCommand, Presence, BidResult, CommandResult, Session, Error,
+                LotState, Catalog, Notice, VideoFrame, SimPress)
 }
 M = TypeVar("M", bound=Message)
 
@@ -281,6 +348,18 @@ def _value_of(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_value_of(item) for item in value]
     return value
+
+
+def frame_payload(header: VideoFrame, jpeg: bytes) -> bytes:
+    """One video message: the JSON header, a newline, the JPEG (one MQTT message, no base64)."""
+    return encode(header) + b"\n" + jpeg
+
+
+def split_frame(payload: bytes) -> tuple[VideoFrame, bytes]:
+    head, _, jpeg = payload.partition(b"\n")
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ProtocolError(Code.BAD_VALUE, "a video frame must carry a JPEG after its header line")
+    return decode(head, VideoFrame), jpeg
 
 
 def _refuse_constant(name: str) -> Any:

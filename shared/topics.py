@@ -1,7 +1,8 @@
 """Every MQTT topic, defined once: who publishes, who listens, QoS and retain.
 
 The first segment after the root says who publishes (`hall/…` from a hall box, `bidder/…` from an
-online bidder, `arbiter/…` from the arbiter only), so a broker ACL is one line per role.
+online bidder, `house/…` from the house's account tools, `arbiter/…` from the arbiter only), so a
+broker ACL is one line per role.
 Each topic has one builder (`topic.format(...)`) and one parser (`parse(topic_string)`).
 """
 from __future__ import annotations
@@ -47,17 +48,24 @@ HALL_BRIDGE = Topic("hall_bridge", "hall/{hall}/bridge", "the hall's Mosquitto b
 HALL_PRESENCE = Topic("hall_presence", "hall/{hall}/presence", "hall box (and its will)", "arbiter", 1, True, "presence")
 BIDDER_BID = Topic("bidder_bid", "bidder/{account}/bid", "online bidder", "arbiter", 1, False, "bid")
 BIDDER_MAX = Topic("bidder_max", "bidder/{account}/max", "online bidder", "arbiter", 1, False, "max_bid")
+BIDDER_PIN = Topic("bidder_pin", "bidder/{account}/pin", "online bidder", "arbiter", 1, False, "pin")
+HOUSE_ACCOUNT = Topic("house_account", "house/account", "the house (./hall account, the registration page)", "arbiter", 1, False, "account_command")
+HOUSE_AVATAR = Topic("house_avatar", "house/avatar/{account}", "the house (checked image bytes)", "hall boxes, pages", 1, True, "a PNG or JPEG image")
+HALL_VIDEO = Topic("hall_video", "hall/{hall}/video", "hall box camera", "online bidders", 0, False, "video_frame header line, then JPEG bytes")
 BIDDER_PRESENCE = Topic("bidder_presence", "bidder/{account}/presence", "online bidder (and its will)", "arbiter", 1, True, "presence")
 HALL_RESULT = Topic("hall_result", "arbiter/hall/{hall}/result", "arbiter", "that hall box", 1, False, "bid_result, command_result, error")
 HALL_NOTICE = Topic("hall_notice", "arbiter/hall/{hall}/notice", "arbiter", "that hall box (auctioneer)", 1, False, "notice")
-BIDDER_RESULT = Topic("bidder_result", "arbiter/bidder/{account}/result", "arbiter", "that bidder", 1, False, "bid_result, error")
+BIDDER_RESULT = Topic("bidder_result", "arbiter/bidder/{account}/result", "arbiter", "that bidder", 1, False, "bid_result, session, error")
+HOUSE_RESULT = Topic("house_result", "arbiter/house/result", "arbiter", "the house", 1, False, "command_result, error")
+SALE_CATALOG = Topic("sale_catalog", "arbiter/sale/{sale}/catalog", "arbiter", "everyone", 1, True, "catalog")
 LOT_STATE = Topic("lot_state", "arbiter/sale/{sale}/lot", "arbiter", "everyone", 1, True, "lot_state")
 SIM_PRESS = Topic("sim_press", "sim/{hall}/press", "scripts and tests", "a simulated hall box", 1, False, "sim_press")
 SALE_MESSAGE = Topic("sale_message", "arbiter/sale/{sale}/message", "arbiter", "everyone", 1, False, "notice")
 
 ALL: tuple[Topic, ...] = (
-    HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, BIDDER_BID, BIDDER_MAX, BIDDER_PRESENCE,
-    HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, LOT_STATE, SALE_MESSAGE, SIM_PRESS,
+    HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, HALL_VIDEO, BIDDER_BID, BIDDER_MAX, BIDDER_PIN,
+    BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
+    SALE_CATALOG, SALE_MESSAGE, SIM_PRESS,
 )
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 

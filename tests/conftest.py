@@ -122,8 +122,21 @@ class ArbiterProcess:
             self.proc.wait(timeout=10)
 
 
+def give_pins(broker: Broker, pins: dict[str, str]) -> None:
+    """The demo's online bidders give their trade PINs, so their bids count (tests/integration/test_accounts.py
+    checks what happens without)."""
+    from shared import messages, topics
+    listener = Listener(broker, topics.BIDDER_RESULT.filter())
+    for account, pin in pins.items():
+        listener.publish(topics.BIDDER_PIN.format(account=account), messages.encode(messages.Pin(pin=pin)))
+        assert listener.expect(type="session")["unlocked"]
+    listener.close()
+
+
 @pytest.fixture
 def arbiter(broker: Broker, tmp_path: Path) -> Iterator[ArbiterProcess]:
+    from edge.demo import DEMO_PINS
     process = ArbiterProcess(broker, tmp_path / "journal.sqlite3").start()
+    give_pins(broker, DEMO_PINS)
     yield process
     process.stop()

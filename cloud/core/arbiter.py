@@ -15,20 +15,15 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
+from cloud.core import accounts
 from cloud.core import events as ev
-from cloud.core.commands import PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence, StartSale, Stamped, Tick
+from cloud.core.commands import (CheckPin, ManageAccount, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence,
+                                 StartSale, Stamped, Tick)
+from cloud.core.refusal import Refusal
 from cloud.core.state import OPEN_STATUSES, AuctionState, LotRecord, apply
 from shared import messages
 from shared.codes import Code
 from shared.money import basis_points
-
-
-class Refusal(Exception):
-    """Raised inside decide to turn a failed check into a coded rejection event."""
-
-    def __init__(self, code: Code, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 def handle(state: AuctionState, stamped: Stamped) -> list[Any]:
@@ -63,9 +58,19 @@ def _(cmd: StartSale, state: AuctionState, seq: int, ts: int) -> list[Any]:
 
 @_decide.register
 def _(cmd: SetPresence, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    known = cmd.account in state.bidders
-    changed = (cmd.account in state.present) != cmd.online
-    return [ev.PresenceChanged(cmd.account, cmd.online)] if known and changed else []
+    account = state.accounts.get(cmd.account)
+    changed = (cmd.account in state.present) != cmd.online or (not cmd.online and account is not None and account.unlocked)
+    return [ev.PresenceChanged(cmd.account, cmd.online)] if account and changed else []
+
+
+@_decide.register
+def _(cmd: CheckPin, state: AuctionState, seq: int, ts: int) -> list[Any]:
+    return accounts.check_pin(state, cmd, seq, ts)
+
+
+@_decide.register
+def _(cmd: ManageAccount, state: AuctionState, seq: int, ts: int) -> list[Any]:
+    return accounts.manage(state, cmd, seq, ts)
 
 
 @_decide.register
@@ -104,7 +109,7 @@ def _(cmd: PlaceBid, state: AuctionState, seq: int, ts: int) -> list[Any]:
     if key in state.answers:
         return [ev.BidAnsweredAgain(key)]
     try:
-        bidder = _bidder(state, cmd)
+        bidder = _bidder(state, cmd, ts)
         return _judge(state, bid, bidder, cmd.channel, key, cmd.source, seq, ts)
     except Refusal as refusal:
         lot = state.lots.get(bid.lot)
@@ -113,15 +118,14 @@ def _(cmd: PlaceBid, state: AuctionState, seq: int, ts: int) -> list[Any]:
                                asking, seq, cmd.source, cmd.channel, bid.paddle)]
 
 
-def _bidder(state: AuctionState, cmd: PlaceBid) -> str:
+def _bidder(state: AuctionState, cmd: PlaceBid, ts: int) -> str:
     if cmd.channel in ("hall", "floor"):
         if cmd.bid.paddle is None:
             raise Refusal(Code.UNKNOWN_PADDLE, "a hall bid must name its paddle")
         if cmd.bid.paddle not in state.paddles:
             raise Refusal(Code.UNKNOWN_PADDLE, f"paddle {cmd.bid.paddle} is not registered for this sale")
         return f"paddle:{cmd.bid.paddle}"
-    if cmd.source not in state.bidders:
-        raise Refusal(Code.UNKNOWN_BIDDER, f"account '{cmd.source}' is not registered for this sale")
+    accounts.may_bid(state, cmd.source, cmd.bid.amount, ts)
     return f"online:{cmd.source}"
 
 
@@ -223,8 +227,7 @@ def _(cmd: SetMax, state: AuctionState, seq: int, ts: int) -> list[Any]:
         return [ev.BidAnsweredAgain(key)]
     bidder = f"online:{cmd.account}"
     try:
-        if cmd.account not in state.bidders:
-            raise Refusal(Code.UNKNOWN_BIDDER, f"account '{cmd.account}' is not registered for this sale")
+        accounts.may_bid(state, cmd.account, order.amount, ts)
         return _register_max(state, order.lot, bidder, order.amount, order.currency, key, cmd.account, "online", order.bid_id, seq, ts)
     except Refusal as refusal:
         return [ev.BidRejected(order.lot, order.bid_id, key, refusal.code.name, refusal.message, order.amount, None, seq, cmd.account, "online")]
@@ -434,14 +437,6 @@ def _register_paddle(state: AuctionState, c: messages.Command, hall: str, seq: i
     return [ev.PaddleRegistered(c.paddle, c.name)], f"paddle {c.paddle} registered to {c.name}"
 
 
-def _register_bidder(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
-    if not c.account or not c.name:
-        raise Refusal(Code.BAD_COMMAND, "register_bidder needs account and name (the handle shown to the room)")
-    if c.account in state.bidders:
-        raise Refusal(Code.DUPLICATE_REGISTRATION, f"account {c.account} is already registered")
-    return [ev.BidderRegistered(c.account, c.name, c.avatar)], f"online bidder {c.name} registered"
-
-
 def _order(state: AuctionState, c: messages.Command) -> ev.Order:
     order = state.orders.get(c.order_id or "")
     if order is None:
@@ -466,5 +461,5 @@ ACTIONS = {
     "fair_warning": _fair_warning, "hammer": _hammer, "pass": _pass, "reopen": _reopen,
     "retract": _retract, "pause": _pause, "resume": _resume, "lift_reserve": _lift_reserve,
     "floor_bid": _floor_bid, "message": _message, "register_paddle": _register_paddle,
-    "register_bidder": _register_bidder, "mark_paid": _mark_paid, "cancel_order": _cancel_order, "set_max": _set_max,
+    "mark_paid": _mark_paid, "cancel_order": _cancel_order, "set_max": _set_max,
 }

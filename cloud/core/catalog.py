@@ -48,9 +48,12 @@ class PaddleSpec:
 
 @dataclass(frozen=True)
 class BidderSpec:
+    """An account the house registered and approved before the sale."""
     account: str
     handle: str
     avatar: str | None = None
+    pin_hash: str = ""             # scrypt (./hall account hash-pin); empty: cannot bid until set_pin
+    limit: int | None = None       # spending limit, minor units
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,5 @@ class SaleSpec:
     grace_ms: int = 2_000          # a bid this soon after the hammer is reported as late
     max_bid_multiple: int = 10     # a bid above asking x this is refused as a probable typo
     discount: DiscountPolicy = DiscountPolicy()
+    pin_attempts: int = 5          # wrong trade PINs in a row before bidding locks
+    pin_lockout_ms: int = 900_000

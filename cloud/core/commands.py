@@ -44,6 +44,18 @@ class SetPresence:
 
 
 @dataclass(frozen=True)
+class CheckPin:
+    """A trade PIN was checked by the shell against the stored hash: only the outcome enters the core."""
+    account: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class ManageAccount:
+    command: messages.AccountCommand
+
+
+@dataclass(frozen=True)
 class SetHallLink:
     """The hall's link to the cloud went up or down (its Mosquitto bridge's notification)."""
     hall: str
@@ -55,7 +67,7 @@ class Tick:
     """Time passing: lets a Dutch clock that reached its floor pass the lot."""
 
 
-Command = StartSale | PlaceBid | SetMax | RecordPress | RunCommand | SetPresence | SetHallLink | Tick
+Command = StartSale | PlaceBid | SetMax | RecordPress | RunCommand | SetPresence | CheckPin | ManageAccount | SetHallLink | Tick
 
 
 @dataclass(frozen=True)

@@ -187,10 +187,40 @@ class PaddleRegistered:
 
 
 @dataclass(frozen=True)
-class BidderRegistered:
+class AccountRegistered:
     account: str
     handle: str
     avatar: str | None
+    pin_hash: str                 # scrypt; the clear PIN is never journaled
+
+
+@dataclass(frozen=True)
+class AccountApproved:
+    account: str
+    limit: int | None             # spending limit on hammer prices, minor units; None = none
+
+
+@dataclass(frozen=True)
+class AccountDeclined:
+    account: str
+
+
+@dataclass(frozen=True)
+class PinSet:
+    account: str
+    pin_hash: str
+
+
+@dataclass(frozen=True)
+class PinAnswered:
+    """The outcome of one PIN check, for the account's state and for the bidder."""
+    account: str
+    unlocked: bool
+    code: str
+    message: str
+    failures: int
+    locked_until: int | None
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -224,5 +254,6 @@ class CommandAnswered:
 Event = (SaleStarted | LotOpened | BidAccepted | BidRejected | LateBidRecorded | BidAnsweredAgain
          | PressRecorded | MaxRegistered | AskingSet | IncrementSet | FairWarningGiven | LotPaused | LotResumed
          | ReserveLifted | BidRetracted | LotHammered | OrderCreated | OrderPaid | OrderCancelled
-         | LotPassed | LotReopened | PaddleRegistered | BidderRegistered | PresenceChanged
+         | LotPassed | LotReopened | PaddleRegistered | AccountRegistered | AccountApproved | AccountDeclined
+         | PinSet | PinAnswered | PresenceChanged
          | HallLinkChanged | MessageSent | CommandAnswered)

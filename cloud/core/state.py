@@ -75,12 +75,24 @@ class LotRecord:
 
 
 @dataclass
+class Account:
+    handle: str
+    avatar: str | None = None
+    pin_hash: str = ""
+    status: str = "pending"       # pending | approved | declined
+    limit: int | None = None
+    failures: int = 0             # wrong PINs in a row
+    locked_until: int | None = None
+    unlocked: bool = False        # the trade PIN was given in this session
+
+
+@dataclass
 class AuctionState:
     sale: SaleSpec | None = None
     lots: dict[str, LotRecord] = field(default_factory=dict)
     current_lot: str | None = None
     paddles: dict[int, str] = field(default_factory=dict)                 # paddle -> name
-    bidders: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # account -> (handle, avatar)
+    accounts: dict[str, Account] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     answers: dict[str, ev.BidAccepted | ev.BidRejected | ev.LateBidRecorded | ev.MaxRegistered] = field(default_factory=dict)
     command_answers: dict[str, ev.CommandAnswered] = field(default_factory=dict)
@@ -106,7 +118,8 @@ class AuctionState:
         kind, _, ident = bidder.partition(":")
         if kind == "paddle":
             return f"Paddle {ident} · {self.paddles.get(int(ident), 'unregistered')}"
-        return self.bidders.get(ident, (ident, None))[0]
+        account = self.accounts.get(ident)
+        return account.handle if account else ident
 
     def state_hash(self) -> str:
         """A digest of everything that decides the future: live and replayed states must agree."""
@@ -135,7 +148,7 @@ def _(e: ev.SaleStarted, s: AuctionState) -> None:
     s.sale = e.spec
     s.lots = {spec.lot: LotRecord(spec, spec.ladder or e.spec.ladder) for spec in e.spec.lots}
     s.paddles.update({p.paddle: p.name for p in e.spec.paddles})
-    s.bidders.update({b.account: (b.handle, b.avatar) for b in e.spec.bidders})
+    s.accounts.update({b.account: Account(b.handle, b.avatar, b.pin_hash, "approved", b.limit) for b in e.spec.bidders})
 
 
 @apply.register
@@ -265,13 +278,40 @@ def _(e: ev.PaddleRegistered, s: AuctionState) -> None:
 
 
 @apply.register
-def _(e: ev.BidderRegistered, s: AuctionState) -> None:
-    s.bidders[e.account] = (e.handle, e.avatar)
+def _(e: ev.AccountRegistered, s: AuctionState) -> None:
+    s.accounts[e.account] = Account(e.handle, e.avatar, e.pin_hash)
+
+
+@apply.register
+def _(e: ev.AccountApproved, s: AuctionState) -> None:
+    account = s.accounts[e.account]
+    account.status, account.limit = "approved", e.limit
+
+
+@apply.register
+def _(e: ev.AccountDeclined, s: AuctionState) -> None:
+    account = s.accounts[e.account]
+    account.status, account.unlocked = "declined", False
+
+
+@apply.register
+def _(e: ev.PinSet, s: AuctionState) -> None:
+    account = s.accounts[e.account]
+    account.pin_hash, account.unlocked, account.failures, account.locked_until = e.pin_hash, False, 0, None
+
+
+@apply.register
+def _(e: ev.PinAnswered, s: AuctionState) -> None:
+    account = s.accounts.get(e.account)
+    if account is not None:
+        account.unlocked, account.failures, account.locked_until = e.unlocked, e.failures, e.locked_until
 
 
 @apply.register
 def _(e: ev.PresenceChanged, s: AuctionState) -> None:
     (s.present.add if e.online else s.present.discard)(e.account)
+    if not e.online:
+        s.accounts[e.account].unlocked = False       # the session ended: the next one gives the PIN again
 
 
 @apply.register

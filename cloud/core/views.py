@@ -17,7 +17,8 @@ def leader(state: AuctionState, bid: ev.BidAccepted | None) -> messages.Leader |
         paddle = int(bid.bidder.partition(":")[2])
         return messages.Leader(bid.channel, state.bidder_label(bid.bidder), paddle=paddle, name=state.paddles.get(paddle))
     account = bid.bidder.partition(":")[2]
-    handle, avatar = state.bidders.get(account, (account, None))
+    record = state.accounts.get(account)
+    handle, avatar = (record.handle, record.avatar) if record else (account, None)
     return messages.Leader("online", handle, handle=handle, avatar=avatar)
 
 
@@ -38,7 +39,7 @@ def lot_state(state: AuctionState, seq: int, ts: int) -> messages.LotState | Non
         one_up = lot.asking_after(asking)
         jumps = (asking, one_up, lot.asking_after(one_up))
     history = tuple(messages.HistoryEntry(b.amount, state.bidder_label(b.bidder), b.channel, b.seq, b.ts) for b in lot.bids[-HISTORY:])
-    avatars = tuple(avatar for account in sorted(state.present) if (avatar := state.bidders.get(account, ("", None))[1]))[:12]
+    avatars = tuple(avatar for account in sorted(state.present) if (avatar := state.accounts[account].avatar))[:12]
     upcoming = [record.spec.lot for record in state.lots.values() if record.status == "pending"]
     return messages.LotState(
         sale=state.sale.sale, lot=spec.lot, title=spec.title, kind=spec.kind, status=lot.status,
@@ -47,6 +48,15 @@ def lot_state(state: AuctionState, seq: int, ts: int) -> messages.LotState | Non
         estimate_high=spec.estimate_high, description=spec.description, image=spec.image, increment=increment,
         dutch=dutch, online_bidders=len(state.present), next_lot=upcoming[0] if upcoming else None, jumps=jumps,
         history=history, online_avatars=avatars, hall_online=state.hall_online, at_ms=ts)
+
+
+def catalog(state: AuctionState) -> messages.Catalog | None:
+    """The run list as pages and screens show it: every lot in sale order, with its outcome."""
+    if state.sale is None:
+        return None
+    lots = tuple(messages.CatalogLot(r.spec.lot, r.spec.title, r.spec.kind, r.status, r.spec.estimate_low, r.spec.estimate_high,
+                                     r.current_bid if r.status == "sold" else None) for r in state.lots.values())
+    return messages.Catalog(state.sale.sale, state.sale.currency, lots, state.current_lot)
 
 
 def invoice_text(order: ev.Order) -> str:

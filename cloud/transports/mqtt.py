@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from cloud.core.commands import Command, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence
+from cloud.core.commands import CheckPin, Command, ManageAccount, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence
 from cloud.engine import Engine, Inbound
 from cloud.outbound import Publication, reply_topic
+from cloud.pins import verify_pin
 from shared import messages, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
@@ -27,11 +30,22 @@ EXPECTS: dict[str, type[messages.Message]] = {
     topics.HALL_BID.name: messages.Bid, topics.BIDDER_BID.name: messages.Bid, topics.HALL_PRESS.name: messages.Press,
     topics.BIDDER_MAX.name: messages.MaxBid,
     topics.HALL_COMMAND.name: messages.Command, topics.HALL_PRESENCE.name: messages.Presence,
-    topics.BIDDER_PRESENCE.name: messages.Presence,
+    topics.BIDDER_PRESENCE.name: messages.Presence, topics.BIDDER_PIN.name: messages.Pin,
+    topics.HOUSE_ACCOUNT.name: messages.AccountCommand,
 }
 
 
-def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Command | None:
+@dataclass(frozen=True)
+class PinGiven:
+    """A trade PIN to check against the stored hash before the core hears the outcome (CheckPin)."""
+    account: str
+    pin: str = ""
+
+    def __repr__(self) -> str:            # never print a clear PIN
+        return f"PinGiven(account={self.account!r})"
+
+
+def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Command | PinGiven | None:
     if topic is topics.HALL_BID:
         return PlaceBid(message, "hall", params["hall"])
     if topic is topics.BIDDER_BID:
@@ -46,10 +60,14 @@ def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Com
         return RunCommand(message, params["hall"])
     if topic is topics.BIDDER_PRESENCE:
         return SetPresence(params["account"], message.online)
+    if topic is topics.BIDDER_PIN:
+        return PinGiven(params["account"], message.pin)
+    if topic is topics.HOUSE_ACCOUNT:
+        return ManageAccount(message)
     return None  # hall presence: informational for now
 
 
-def inbound(topic_name: str, payload: bytes) -> tuple[Command | None, Publication | None]:
+def inbound(topic_name: str, payload: bytes) -> tuple[Command | PinGiven | None, Publication | None]:
     """One received message -> (command, None) or (None, coded error for its sender)."""
     parsed = topics.parse(topic_name)
     if parsed is None or parsed[0] not in topics.INBOUND:
@@ -58,11 +76,13 @@ def inbound(topic_name: str, payload: bytes) -> tuple[Command | None, Publicatio
     topic, params = parsed
     if topic is topics.HALL_BRIDGE:               # Mosquitto's own notification: "1" up, "0" down
         return (SetHallLink(params["hall"], payload.strip() == b"1"), None) if payload.strip() in (b"0", b"1") else (None, None)
-    channel, source = ("online", params["account"]) if "account" in params else ("hall", params["hall"])
     try:
         return to_command(topic, params, messages.decode(payload, EXPECTS[topic.name])), None
     except messages.ProtocolError as exc:
         error = messages.Error(exc.code.name, exc.message, exc.field, exc.ref)
+        if topic is topics.HOUSE_ACCOUNT:
+            return None, Publication(topics.HOUSE_RESULT.format(), messages.encode(error))
+        channel, source = ("online", params["account"]) if "account" in params else ("hall", params["hall"])
         return None, Publication(reply_topic(channel, source), messages.encode(error))
 
 
@@ -92,6 +112,7 @@ class MqttTransport:
         self.client.on_message = self._on_message
         self.host, self.port = broker.host, broker.port
         self.limit = limit or RateLimit()
+        self.pin_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin-check")   # scrypt: off the network thread
 
     def start(self) -> "MqttTransport":
         connect_and_wait(self.client, self.host, self.port)
@@ -100,6 +121,7 @@ class MqttTransport:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        self.pin_checks.shutdown(wait=False, cancel_futures=True)
 
     def publish(self, batch: list[Publication]) -> None:
         for p in batch:
@@ -111,8 +133,20 @@ class MqttTransport:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         command, reply = inbound(msg.topic, msg.payload)
-        if isinstance(command, PlaceBid) and command.channel == "online" and not self.limit.allow(command.source, time.monotonic()):
-            error = messages.Error(Code.RATE_LIMITED.name, f"too many bids: at most {self.limit.rate:g} a second", None, command.bid.bid_id)
-            command, reply = None, Publication(reply_topic("online", command.source), messages.encode(error))
+        limited = command.source if isinstance(command, PlaceBid) and command.channel == "online" else \
+            command.account if isinstance(command, PinGiven) else None
+        if limited and not self.limit.allow(limited, time.monotonic()):
+            ref = command.bid.bid_id if isinstance(command, PlaceBid) else None
+            error = messages.Error(Code.RATE_LIMITED.name, f"too many attempts: at most {self.limit.rate:g} a second", None, ref)
+            command, reply = None, Publication(reply_topic("online", limited), messages.encode(error))
         mid, qos = msg.mid, msg.qos
-        self.engine.submit(Inbound(command, ack=lambda: client.ack(mid, qos), reply=reply))
+        ack = lambda: client.ack(mid, qos)  # noqa: E731
+        if isinstance(command, PinGiven):
+            self.pin_checks.submit(self._check_pin, command, ack)
+        else:
+            self.engine.submit(Inbound(command, ack=ack, reply=reply))
+
+    def _check_pin(self, given: PinGiven, ack: Any) -> None:
+        account = self.engine.state.accounts.get(given.account)     # a read of one immutable string
+        ok = account is not None and verify_pin(given.pin, account.pin_hash)
+        self.engine.submit(Inbound(CheckPin(given.account, ok), ack=ack))

@@ -8,7 +8,7 @@ from typing import Any
 from cloud.core import events as ev
 from cloud.core.arbiter import handle
 from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, SaleSpec
-from cloud.core.commands import PlaceBid, RecordPress, RunCommand, SetMax, SetPresence, StartSale, Stamped, Tick
+from cloud.core.commands import CheckPin, ManageAccount, PlaceBid, RecordPress, RunCommand, SetMax, SetPresence, StartSale, Stamped, Tick
 from cloud.core.increments import saleroom_ladder
 from cloud.core.state import AuctionState
 from shared import messages
@@ -45,8 +45,11 @@ class Driver:
             self.journal.append((stamped, events))
         return events
 
-    def start(self, spec: SaleSpec | None = None) -> "Driver":
+    def start(self, spec: SaleSpec | None = None, unlock: tuple[str, ...] = ("alice", "bob")) -> "Driver":
+        """Start the sale; the online bidders in `unlock` have given their trade PIN."""
         self.send(StartSale(spec or sale_spec()))
+        for account in unlock:
+            self.send(CheckPin(account, True))
         return self
 
     def command(self, action: str, **fields: Any) -> ev.CommandAnswered:
@@ -78,3 +81,11 @@ class Driver:
     @property
     def lot(self) -> Any:
         return self.state.lot
+
+    def account(self, action: str, account: str, **fields: Any) -> ev.CommandAnswered:
+        """A house account command (register, approve, decline, set_limit, set_pin)."""
+        command = messages.AccountCommand(command_id=f"a{next(self._ids)}", action=action, account=account, **fields)
+        return self.send(ManageAccount(command))[-1]
+
+    def pin(self, account: str, ok: bool, advance_ms: int = 10) -> ev.PinAnswered:
+        return self.send(CheckPin(account, ok), advance_ms)[0]

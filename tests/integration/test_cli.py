@@ -46,9 +46,11 @@ def test_calibrate_stores_the_paddle(tmp_path):
 def test_the_bidder_cli_bids_the_asking_price_and_leaves_a_maximum(broker, arbiter):
     port = str(broker.port)
     assert cli("edge.auctioneer", "open_lot", "--port", port).returncode == 0
-    first = cli("cloud.bidder", "--account", "alice", "--port", port, "--asking")
+    first = cli("cloud.bidder", "--account", "alice", "--pin", "1234", "--port", port, "--asking")
     assert (first.returncode, first.stdout.strip()) == (0, "accepted: accepted: you lead at 800 HKD")
-    again = cli("cloud.bidder", "--account", "alice", "--port", port, "--amount", "850")
+    again = cli("cloud.bidder", "--account", "alice", "--pin", "1234", "--port", port, "--amount", "850")
     assert again.returncode == 1 and "you already lead" in again.stdout
-    maximum = cli("cloud.bidder", "--account", "bob", "--port", port, "--max", "1500")
+    maximum = cli("cloud.bidder", "--account", "bob", "--pin", "2468", "--port", port, "--max", "1500")
+    wrong = cli("cloud.bidder", "--account", "bob", "--pin", "1111", "--port", port, "--max", "1600")
+    assert wrong.returncode == 1 and "PIN refused: wrong PIN: 4 attempts left" in wrong.stderr
     assert maximum.returncode == 0 and "maximum of 1,500 HKD registered" in maximum.stdout

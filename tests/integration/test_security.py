@@ -15,11 +15,13 @@ from cloud.security import dev_ca
 from shared import topics
 from shared.config import DEFAULT_FILE
 from shared.mqtt import connect_and_wait, make_client, secure
+from edge.demo import DEMO_PINS
 from tests.conftest import ArbiterProcess
 
 pytestmark = pytest.mark.broker
-USERS = {"arbiter": "arbiter-secret", "hall-hall1": "hall-secret", "alice": "alice-secret", "bob": "bob-secret"}
+USERS = {"arbiter": "arbiter-secret", "hall-hall1": "hall-secret", "house": "house-secret", "alice": "alice-secret", "bob": "bob-secret"}
 BID = '{"v":1,"type":"bid","bid_id":"%s","lot":"1","amount":80000,"currency":"HKD"}'
+PIN = '{"v":1,"type":"pin","pin":"%s"}'
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,19 @@ def arbiter(cloud, certs, tmp_path):
     process = ArbiterProcess(cloud, tmp_path / "journal.sqlite3", config)
     process.args[process.args.index("--port") + 1] = str(cloud.tls_port)
     process.start()
+    seen = watch(cloud, certs, topics.BIDDER_RESULT.filter())
+    for account, pin in DEMO_PINS.items():
+        mqtt("mosquitto_pub", cloud, certs, account, USERS[account], "-t", topics.BIDDER_PIN.format(account=account), "-m", PIN % pin)
+    until(lambda: sum('"unlocked":true' in p for _, p in seen) == len(DEMO_PINS))
     yield process
     process.stop()
+
+
+def until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came"
+        time.sleep(0.05)
 
 
 def mqtt(tool: str, cloud: Broker, certs, user: str | None, password: str | None, *args: str, timeout: float = 3) -> subprocess.CompletedProcess[str]:
@@ -147,3 +160,34 @@ def test_the_hall_bridge_logs_in_over_tls(cloud, certs, tmp_path):
         time.sleep(0.5)
         client.disconnect()
     assert ("auction/hall/hall1/bridge", "1") in seen and any(t == "auction/hall/hall1/presence" for t, _ in seen)
+
+
+def test_wrong_pins_over_the_broker_lock_bidding_and_the_clear_pin_is_never_journaled(cloud, certs, arbiter, tmp_path):
+    open_lot(cloud, certs)
+    seen = watch(cloud, certs, topics.BIDDER_RESULT.format(account="bob"))
+    for guess in ("0000", "1111", "2222", "3333", "4444", "2468"):     # five wrong, then the right one: too late
+        mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_PIN.format(account="bob"), "-m", PIN % guess)
+    until(lambda: len(seen) == 6)
+    answers = [json.loads(p) for _, p in seen]
+    assert [a["code"] for a in answers] == ["PIN_WRONG"] * 4 + ["PIN_LOCKED"] * 2
+    assert answers[0]["attempts_left"] == 4 and answers[-1]["locked_until_ms"] > 0
+    mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "locked")
+    until(lambda: len(seen) == 7)
+    assert json.loads(seen[-1][1])["code"] == "PIN_LOCKED"
+    arbiter.stop()
+    journal = (tmp_path / "journal.sqlite3").read_bytes()
+    assert b"2468" not in journal and b"4444" not in journal
+
+
+def test_only_the_house_registers_accounts_and_a_new_account_waits_for_approval(cloud, certs, arbiter):
+    from cloud.pins import hash_pin
+    seen = watch(cloud, certs, "auction/arbiter/house/#", "auction/house/#")
+    register = json.dumps({"v": 1, "type": "account_command", "command_id": "r1", "action": "register", "account": "carol",
+                           "handle": "carol_c", "pin_hash": hash_pin("5555")})
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-t", topics.HOUSE_ACCOUNT.format(), "-m", register)
+    mqtt("mosquitto_pub", cloud, certs, "alice", USERS["alice"], "-r", "-t", topics.HOUSE_AVATAR.format(account="alice"), "-m", "forged")
+    time.sleep(0.5)
+    assert seen == []                                                   # refused by the broker: nothing crossed
+    mqtt("mosquitto_pub", cloud, certs, "house", USERS["house"], "-t", topics.HOUSE_ACCOUNT.format(), "-m", register)
+    until(lambda: any(t == topics.HOUSE_RESULT.format() for t, _ in seen))
+    assert json.loads(seen[-1][1])["message"] == "account carol registered: awaiting approval"
