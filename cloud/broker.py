@@ -61,7 +61,9 @@ def bridge_config(bridge: Bridge) -> str:
              "cleansession false", "try_private true", "start_type automatic", "keepalive_interval 5",
              "restart_timeout 1 2", "notifications true", f"notification_topic {topics.HALL_BRIDGE.format(hall=hall)}"]
     lines += [f"topic {t.format(hall=hall)} out 1" for t in outgoing]
+    lines += [f"topic {topics.HALL_VIDEO.format(hall=hall)} out 0"]          # a late frame is worth nothing
     lines += [f"topic {t.format(hall=hall)} in 1" for t in incoming]
+    lines += [f"topic {topics.HOUSE_AVATAR.filter()} in 1"]
     lines += [f"topic {t.format(sale=sale)} in 1" for t in (topics.LOT_STATE, topics.SALE_MESSAGE)]
     if bridge.cafile:
         lines += [f"bridge_cafile {bridge.cafile}", "bridge_insecure false"]

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from edge.camera import VideoPublisher, caption_of, open_camera
 from edge.config import HallBoxConfig, load
 from edge.core.hall import HallState
 from edge.core.keys import Command, PressPaddle, key_to_action
@@ -63,6 +64,14 @@ def build(config: HallBoxConfig, simulate: bool, display: Display | None = None,
     if display is not None:
         display.on_key = lambda key, shift: keyboard(hall, key, shift)
     return hall
+
+
+def start_camera(config: HallBoxConfig, hall: HallBox) -> VideoPublisher | None:
+    """The hall video on the hall's broker (the bridge carries it to the cloud), if a camera is configured."""
+    if config.camera.source == "none":
+        return None
+    source = open_camera(config.camera, lambda: caption_of(hall.state))
+    return VideoPublisher(config.camera, config.broker, config.sale.hall, source, hall.arbiter_now_ms).start()
 
 
 def keyboard(hall: HallBox, key: str, shift: bool) -> None:
@@ -117,11 +126,14 @@ def main(argv: list[str] | None = None) -> None:
         config = replace(config, hall=replace(config.hall, store=args.store))
     display = None if args.no_display else Display(config.display, headless=args.headless).start()
     hall = build(config, args.simulate, display, clock_skew_s=args.clock_skew_s).start()
+    video = start_camera(config, hall)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     print(f"hall box ready: hall {config.sale.hall}, {len(config.hall.paddles)} paddles", flush=True)
     stopped.wait()
+    if video is not None:
+        video.stop()
     hall.stop()
     if display is not None:
         display.stop()

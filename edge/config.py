@@ -38,6 +38,16 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class CameraConfig:
+    """The hall video for remote bidders (edge/camera.py)."""
+    source: str = "none"               # none | synthetic | picamera2 | v4l2
+    device: str = "/dev/video0"        # v4l2 only
+    fps: int = 2                       # frames a second: a few are enough to see the room
+    width: int = 640
+    height: int = 360
+
+
+@dataclass(frozen=True)
 class HallBoxConfig:
     broker: BrokerConfig = BrokerConfig()
     sale: SaleConfig = SaleConfig()
@@ -46,6 +56,7 @@ class HallBoxConfig:
     hall: HallConfig = HallConfig()
     press: PressPolicy = PressPolicy()
     display: DisplayConfig = DisplayConfig()
+    camera: CameraConfig = CameraConfig()
 
 
 def check_wiring(wirings: list[PaddleWiring]) -> None:
@@ -77,4 +88,7 @@ def load(path: str | Path | None = None) -> HallBoxConfig:
         raise ConfigError("display.main must be window, png or none; display.paddles tiles, framebuffer, png or none")
     if len(display.size) != 2 or len(display.paddle_size) != 2 or not 1 <= display.fps <= 60:
         raise ConfigError("display.size and display.paddle_size are [width, height]; display.fps is 1-60")
+    camera = config.camera
+    if camera.source not in ("none", "synthetic", "picamera2", "v4l2") or not 1 <= camera.fps <= 15:
+        raise ConfigError("camera.source must be none, synthetic, picamera2 or v4l2; camera.fps 1-15 (a few frames a second)")
     return config

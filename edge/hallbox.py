@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 import uuid
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from edge.store import HallStore
 from hardware.paddle import Paddle
 from hardware.ports import SensorError
 from shared import messages, topics
+from shared.avatars import avatar_ref, check_avatar
 from shared.messages import ProtocolError, decode, encode
 from shared.money import format_amount
 
@@ -99,7 +101,8 @@ class HallBox:
         remembered = store.recall("lot")
         self.state.lot = decode(remembered, messages.LotState, limit=1 << 20) if remembered else None
         subscriptions = [(topics.HALL_RESULT.format(hall=self.hall), 1), (topics.HALL_NOTICE.format(hall=self.hall), 1),
-                         (topics.LOT_STATE.format(sale=self.sale), 1), (topics.SALE_MESSAGE.format(sale=self.sale), 1)]
+                         (topics.LOT_STATE.format(sale=self.sale), 1), (topics.SALE_MESSAGE.format(sale=self.sale), 1),
+                         (topics.HOUSE_AVATAR.filter(), 1)]
         if simulator is not None:
             subscriptions.append((topics.SIM_PRESS.format(hall=self.hall), 1))
         presence = topics.HALL_PRESENCE.format(hall=self.hall)
@@ -324,13 +327,22 @@ class HallBox:
             elif kind in (topics.HALL_NOTICE, topics.SALE_MESSAGE):
                 notice = decode(payload, messages.Notice, limit=1 << 16)
                 self.state.note(notice.text if kind is topics.HALL_NOTICE else f"to online bidders: {notice.text}")
+            elif kind is topics.HOUSE_AVATAR:
+                self._save_avatar(parsed[1]["account"], payload)
             elif kind is topics.SIM_PRESS and self.simulator is not None:
                 order = decode(payload, messages.SimPress)
                 self.simulator.press(order.paddle, order.grams, order.hold_ms, button=order.button)
-        except (ProtocolError, KeyError, ValueError) as exc:
+        except (ProtocolError, KeyError, ValueError, OSError) as exc:
             log.warning("ignored a message on %s: %s", topic, exc)
             return False
         return True
+
+    def _save_avatar(self, account: str, image: bytes) -> None:
+        """A registered bidder's avatar, checked again here, into the media folder the screens draw from."""
+        path = Path(self.config.display.media) / avatar_ref(account, check_avatar(image))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".part").write_bytes(image)
+        path.with_suffix(".part").replace(path)
 
     def _answered(self, answer: messages.Message) -> None:
         if isinstance(answer, messages.CommandResult):

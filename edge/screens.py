@@ -48,11 +48,16 @@ def text(surface: pygame.Surface, words: str, at: tuple[int, int], size: int, co
     return image.get_height()
 
 
-@lru_cache(maxsize=128)
 def picture(media: str, name: str, size: int) -> pygame.Surface:
-    """An image from the media folder scaled to `size`, or a placeholder with its initials."""
+    """An image from the media folder scaled to `size`, or a placeholder with its initials; a file
+    that arrives or changes later (an avatar the house just published) is drawn from then on."""
     path = Path(media) / name
-    if path.is_file():
+    return _picture(path, name, size, path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+@lru_cache(maxsize=128)
+def _picture(path: Path, name: str, size: int, changed: int) -> pygame.Surface:
+    if changed:
         try:
             return pygame.transform.smoothscale(pygame.image.load(str(path)), (size, size))
         except pygame.error:
