@@ -125,6 +125,8 @@ class Broker:
                                    expiry="1d", log=PRIVATE_LOG.format(data=self.data))
         if self.secured:
             settings = settings.replace("allow_anonymous true\n", "") + secured_config(self.secured, self.data, self.tls_port, self.ws_port)
+        else:
+            settings += f"listener {self.ws_port} 127.0.0.1\nprotocol websockets\n"     # for pages (mqtt.js)
         config.write_text(settings + (bridge_config(self.bridge) if self.bridge else ""))
         self.process = subprocess.Popen([mosquitto_binary(), "-c", str(config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -29,6 +29,17 @@ class ArbiterConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The remote bidders' page (./hall web) and where it tells browsers to find the broker."""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    broker_url: str = "ws://127.0.0.1:9001"   # the cloud broker's WebSockets listener (wss:// in production)
+    media: str = "deploy/media"               # lot images and avatars, by the names in the catalog
+    certfile: str = ""                        # serve the page over HTTPS (needed for a wss:// broker URL)
+    keyfile: str = ""
+
+
+@dataclass(frozen=True)
 class BidderConfig:
     account: str
     handle: str
@@ -46,6 +57,7 @@ class LadderConfig:
 class Config:
     broker: BrokerConfig = BrokerConfig()
     arbiter: ArbiterConfig = ArbiterConfig()
+    web: WebConfig = WebConfig()
     sale: SaleConfig = SaleConfig()
     discount: DiscountPolicy = DiscountPolicy()
     ladders: dict[str, LadderConfig] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "deploy" / "demo.toml"
-CLOUD_SECTIONS = frozenset({"broker", "arbiter", "sale", "discount", "ladders", "lots", "paddles", "bidders"})
+CLOUD_SECTIONS = frozenset({"broker", "arbiter", "web", "sale", "discount", "ladders", "lots", "paddles", "bidders"})
 HALL_SECTIONS = frozenset({"broker", "sale", "lots", "paddles", "hall", "press", "display", "camera"})
 
 

@@ -1,0 +1,291 @@
+// The remote bidder's page. Everything live comes over MQTT (mqtt.js over WebSockets); the server
+// only hands out /config.json: the broker URL and the topics, formatted from shared/topics.py.
+// The page never decides anything: it shows the arbiter's lot state and its answers to my bids.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const STATUS = { pending: "Soon", open: "Open", fair_warning: "Fair warning", paused: "Paused", sold: "Sold", passed: "Passed" };
+  const BIDDABLE = ["open", "fair_warning"];
+  const CONFIRM_MS = 6000;
+  const state = {
+    cfg: null, client: null, me: "", pin: "", unlocked: false, lot: null, lotAt: 0,
+    confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
+  };
+
+  const topic = (name) => state.cfg.topics[name].replace("{account}", state.me);
+  const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, state.cfg.currency, state.cfg.minor_digits));
+  const newId = (prefix) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+  function send(name, body) {
+    state.client.publish(topic(name), JSON.stringify({ v: 1, ...body }), { qos: 1 });
+  }
+
+  async function boot() {
+    state.cfg = await (await fetch("config.json")).json();
+    $("sale").textContent = `Live auction · ${state.cfg.sale}`;
+    $("login").addEventListener("submit", login);
+    $("pin-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      state.pin = $("pin").value.trim();
+      givePin();
+    });
+    $("bid").addEventListener("click", bidClicked);
+    $("cancel").addEventListener("click", () => confirmMode(false));
+    $("max-form").addEventListener("submit", leaveMax);
+    setInterval(tick, 250);
+  }
+
+  // ---- connection ------------------------------------------------------------------------------
+  function link(up, words) {
+    $("link").textContent = words;
+    $("link").className = `link ${up ? "up" : "down"}`;
+  }
+
+  function login(event) {
+    event.preventDefault();
+    state.me = $("account").value.trim();
+    $("login-error").textContent = "";
+    const client = mqtt.connect(state.cfg.broker_url, {
+      username: state.me, password: $("password").value, protocolVersion: 4, clean: true,
+      clientId: `web-${state.me}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000, connectTimeout: 8000,
+      // If this page vanishes, the broker says so: the arbiter ends the PIN session.
+      will: { topic: topic("presence"), payload: JSON.stringify({ v: 1, type: "presence", online: false }), qos: 1, retain: true },
+    });
+    state.client = client;
+    client.on("connect", connected);
+    client.on("reconnect", () => link(false, "reconnecting…"));
+    client.on("offline", () => link(false, "offline: reconnecting"));
+    client.on("error", (err) => {
+      if (err && (err.code === 4 || err.code === 5 || /authori|bad user/i.test(err.message || ""))) {
+        client.end(true);
+        $("login-error").textContent = "login refused: check the account and password";
+        link(false, "not connected");
+      }
+    });
+    client.on("message", received);
+  }
+
+  function connected() {
+    link(true, "connected");
+    const t = state.cfg.topics;
+    state.client.subscribe([t.lot, t.catalog, t.message, topic("result")], { qos: 1 });
+    state.client.subscribe(t.video, { qos: 0 });
+    state.client.publish(topic("presence"), JSON.stringify({ v: 1, type: "presence", online: true }), { qos: 1, retain: true });
+    $("login").hidden = true;
+    $("sale-room").hidden = false;
+    if (state.pin) givePin();            // a new connection is a new session: the PIN again
+    else $("pin-form").hidden = false;
+  }
+
+  function givePin() {
+    send("pin", { type: "pin", pin: state.pin });
+    $("pin-answer").textContent = "checking…";
+  }
+
+  function received(name, payload) {
+    if (name === state.cfg.topics.video) return frame(payload);
+    let body;
+    try {
+      body = JSON.parse(new TextDecoder().decode(payload));
+    } catch (e) {
+      return;
+    }
+    if (body.type === "lot_state") lotChanged(body);
+    else if (body.type === "catalog") runList(body);
+    else if (body.type === "notice") note(body.text);
+    else if (body.type === "session") session(body);
+    else if (body.type === "bid_result") answered(body.bid_id, body.status, body.message);
+    else if (body.type === "error") answered(body.ref, "rejected", body.message);
+  }
+
+  function session(body) {
+    state.unlocked = body.unlocked;
+    $("pin-answer").textContent = body.message;
+    $("pin-answer").className = body.unlocked ? "accepted" : "error";
+    $("pin-form").hidden = body.unlocked;
+    if (!body.unlocked) state.pin = "";
+    render();
+  }
+
+  // ---- the lot -----------------------------------------------------------------------------------
+  function lotChanged(lot) {
+    const previous = state.lot;
+    state.lot = lot;
+    state.lotAt = performance.now();
+    if (previous && (previous.lot !== lot.lot || previous.asking !== lot.asking || !BIDDABLE.includes(lot.status))) confirmMode(false);
+    render();
+    renderBids();
+    const mine = [...state.bids.values()].filter((b) => b.lot === lot.lot && b.kind === "bid" && b.status === "accepted").pop();
+    const now = mine && standing(mine);
+    if (now === "outbid") say(lot.status === "sold" ? `outbid: sold to ${lot.leader.label}` : `outbid: asking is now ${money(lot.asking)}`, now);
+    else if (now === "won") say(`you won lot ${lot.lot} for ${money(lot.current_bid)}`, now);
+  }
+
+  function say(words, kind) {
+    $("bid-answer").textContent = words;
+    $("bid-answer").className = kind;
+  }
+
+  function price() {
+    const lot = state.lot;
+    if (!lot || !BIDDABLE.includes(lot.status)) return null;
+    if (lot.kind === "dutch" && lot.dutch) {
+      const d = lot.dutch;
+      const now = lot.at_ms + (performance.now() - state.lotAt);       // the arbiter's clock, as of now
+      return rules.clockPrice(d.top, d.floor, d.end_ms - d.start_ms, d.schedule, d.step_ms, now - d.start_ms);
+    }
+    return lot.asking;
+  }
+
+  function render() {
+    const lot = state.lot;
+    if (lot) {
+      const status = $("lot-status");
+      status.className = `status ${lot.status}`;
+      status.textContent = STATUS[lot.status] + (lot.status === "sold" && lot.leader ? ` to ${lot.leader.label} for ${money(lot.current_bid)}` : "");
+      $("lot-title").textContent = `Lot ${lot.lot}: ${lot.title}`;
+      $("lot-description").textContent = lot.description || "";
+      $("estimate").textContent = lot.estimate_low != null ? `${money(lot.estimate_low)} – ${money(lot.estimate_high)}` : "-";
+      $("current").textContent = money(lot.current_bid);
+      $("asking-label").textContent = lot.kind === "dutch" ? "Clock" : "Asking";
+      $("leader-name").textContent = lot.leader ? lot.leader.label : "-";
+      picture($("leader-avatar"), lot.leader && lot.leader.avatar);
+      picture($("lot-image"), lot.image);
+    }
+    const now = price();
+    $("asking").textContent = money(now);
+    const button = $("bid");
+    button.classList.toggle("confirm", state.confirming);
+    $("cancel").hidden = !state.confirming;
+    const why = !state.unlocked ? "Enter your PIN to bid" : !lot ? "Waiting for the first lot"
+      : lot.hall_online === false ? "The room is offline: bidding held" : now == null ? "Bidding closed" : null;
+    button.disabled = why !== null;
+    const verb = lot && lot.kind === "dutch" ? "Accept" : "Bid";
+    button.textContent = why || (state.confirming ? `Confirm ${money(lot.kind === "dutch" ? now : state.confirmPrice)}` : `${verb} ${money(now)}`);
+  }
+
+  function picture(img, name) {
+    if (!name) {
+      img.hidden = true;
+      return;
+    }
+    const src = `media/${name}`;
+    if (img.getAttribute("src") !== src) {
+      img.onerror = () => { img.hidden = true; };
+      img.onload = () => { img.hidden = false; };
+      img.setAttribute("src", src);
+    }
+  }
+
+  // ---- bidding -----------------------------------------------------------------------------------
+  function confirmMode(on) {
+    clearTimeout(state.confirmTimer);
+    state.confirming = on;
+    state.confirmPrice = on ? price() : null;
+    if (on) state.confirmTimer = setTimeout(() => confirmMode(false), CONFIRM_MS);
+    render();
+  }
+
+  function bidClicked() {
+    const now = price();
+    if (now == null) return;
+    if (!state.confirming) return confirmMode(true);              // one confirmation, then the bid
+    const lot = state.lot;
+    const amount = lot.kind === "dutch" ? now : state.confirmPrice;
+    const bidId = newId("web");
+    state.bids.set(bidId, { lot: lot.lot, amount, kind: "bid", status: "sent", message: "sent" });
+    send("bid", { type: "bid", bid_id: bidId, lot: lot.lot, amount, currency: lot.currency });
+    confirmMode(false);
+    renderBids();
+  }
+
+  function leaveMax(event) {
+    event.preventDefault();
+    const units = parseInt($("max").value, 10);
+    if (!state.lot || !(units > 0)) return;
+    const amount = units * 10 ** state.cfg.minor_digits;
+    const bidId = newId("max");
+    state.bids.set(bidId, { lot: state.lot.lot, amount, kind: "max", status: "sent", message: "sent" });
+    send("max", { type: "max_bid", bid_id: bidId, lot: state.lot.lot, amount, currency: state.lot.currency });
+    $("max").value = "";
+    renderBids();
+  }
+
+  function answered(bidId, status, message) {
+    const mine = state.bids.get(bidId);
+    if (mine) Object.assign(mine, { status, message });
+    say(message, status);
+    renderBids();
+  }
+
+  function standing(bid) {
+    // An accepted bid is leading, outbid, won or lost as the lot moves on.
+    const lot = state.lot;
+    if (bid.kind !== "bid" || bid.status !== "accepted" || !lot || lot.lot !== bid.lot) return bid.status;
+    const mineLeads = lot.current_bid === bid.amount && lot.leader && lot.leader.channel === "online";
+    if (lot.status === "sold") return mineLeads ? "won" : "outbid";
+    if (lot.status === "passed") return "passed";
+    return mineLeads ? "leading" : "outbid";
+  }
+
+  function renderBids() {
+    const list = $("my-bids");
+    list.replaceChildren(...[...state.bids.values()].reverse().map((bid) => {
+      const item = document.createElement("li");
+      const now = standing(bid);
+      item.className = now;
+      const what = bid.kind === "max" ? "maximum" : "bid";
+      item.textContent = `Lot ${bid.lot}: ${what} ${money(bid.amount)} · ${now}${now === bid.status ? ` (${bid.message})` : ""}`;
+      return item;
+    }));
+  }
+
+  // ---- the rest of the room ------------------------------------------------------------------------
+  function runList(catalog) {
+    $("run-list").replaceChildren(...catalog.lots.map((lot) => {
+      const item = document.createElement("li");
+      const outcome = lot.status === "sold" ? ` · sold ${money(lot.hammer)}` : ` · ${STATUS[lot.status].toLowerCase()}`;
+      item.textContent = `Lot ${lot.lot}: ${lot.title}${outcome}`;
+      if (lot.lot === catalog.current) item.style.fontWeight = "700";
+      return item;
+    }));
+  }
+
+  function note(text) {
+    const item = document.createElement("li");
+    item.textContent = `${new Date().toLocaleTimeString()} · ${text}`;
+    $("messages").prepend(item);
+  }
+
+  function frame(payload) {
+    const bytes = payload instanceof Uint8Array ? payload : new Uint8Array(payload);
+    const cut = bytes.indexOf(10);
+    if (cut < 0) return;
+    let header;
+    try {
+      header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, cut)));
+    } catch (e) {
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([bytes.slice(cut + 1)], { type: "image/jpeg" }));
+    const img = $("video");
+    const previous = state.videoUrl;
+    img.onload = () => {                  // the previous frame is let go once this one shows
+      if (previous) URL.revokeObjectURL(previous);
+      state.frameAt = header.at_ms;
+    };
+    img.src = url;
+    state.videoUrl = url;
+  }
+
+  function tick() {
+    if (state.frameAt) {
+      const age = Math.max(0, (Date.now() - state.frameAt) / 1000);
+      $("video-age").textContent = `hall video · ${age.toFixed(1)} s old`;
+      $("video-age").classList.toggle("stale", age > 5);
+    }
+    if (state.lot && state.lot.kind === "dutch") render();          // the clock falls between states
+  }
+
+  document.addEventListener("DOMContentLoaded", boot);
+})();
