@@ -93,14 +93,19 @@ class Secured:
     certs: dict[str, Path]            # from cloud.security.dev_ca (or the real ones)
 
 
+def secure_listeners(tls_port: int, ws_port: int, bind: str, certs: dict[str, Path], passwords: Path, acl: Path) -> str:
+    """Logins for everyone, the ACL, and the TLS listeners: MQTT and WebSockets (the pages)."""
+    tls = (f"cafile {certs['ca.crt']}\ncertfile {certs['server.crt']}\nkeyfile {certs['server.key']}\n"
+           "tls_version tlsv1.2\n")
+    return (f"allow_anonymous false\npassword_file {passwords}\nacl_file {acl}\n"
+            f"listener {tls_port} {bind}\n{tls}listener {ws_port} {bind}\nprotocol websockets\n{tls}")
+
+
 def secured_config(secured: Secured, data: Path, tls_port: int, ws_port: int) -> str:
     from cloud.security import acl, write_passwords
     write_passwords(data / "passwords", secured.users)
     (data / "acl").write_text(acl(list(secured.halls)))
-    tls = (f"cafile {secured.certs['ca.crt']}\ncertfile {secured.certs['server.crt']}\nkeyfile {secured.certs['server.key']}\n"
-           "tls_version tlsv1.2\n")
-    return (f"allow_anonymous false\npassword_file {data / 'passwords'}\nacl_file {data / 'acl'}\n"
-            f"listener {tls_port} 127.0.0.1\n{tls}listener {ws_port} 127.0.0.1\nprotocol websockets\n{tls}")
+    return secure_listeners(tls_port, ws_port, "127.0.0.1", secured.certs, data / "passwords", data / "acl")
 
 
 @dataclass
@@ -163,25 +168,41 @@ class Broker:
 
 
 
+TLS_PORT, WSS_PORT = 8883, 8884                        # the cloud broker's public listeners
+PRODUCTION_CERTS = {name: Path("/etc/mosquitto/certs") / name for name in ("ca.crt", "server.crt", "server.key")}
+
+
 def production_config(role: str, port: int, bridge: Bridge | None = None) -> str:
-    """The cloud broker listens for everyone; a hall's broker listens on the box itself and bridges."""
-    bind = "0.0.0.0" if role == "cloud" else "127.0.0.1"
-    settings = SETTINGS.format(why=f"./hall mosquitto-config --role {role}", user="", port=port, bind=bind,
+    """The cloud broker: plain MQTT on loopback for the arbiter beside it, TLS and WebSockets over TLS
+    for everyone else, every client logged in and held to the ACL. A hall's broker: the box only,
+    bridged to the cloud."""
+    settings = SETTINGS.format(why=f"./hall mosquitto-config --role {role}", user="", port=port, bind="127.0.0.1",
                                data="/var/lib/mosquitto", expiry="7d", log="log_dest syslog")
+    if role == "cloud":
+        settings = settings.replace("allow_anonymous true\n", "") + secure_listeners(
+            TLS_PORT, WSS_PORT, "0.0.0.0", PRODUCTION_CERTS, Path("/etc/mosquitto/passwords"), Path("/etc/mosquitto/acl"))
     return settings + (bridge_config(bridge) if bridge else "")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """./hall mosquitto-config --role cloud|hall [--config FILE]: print a production broker config."""
+    """./hall mosquitto-config --role cloud|hall [--config FILE] [--acl]: print a production broker
+    config (or, with --acl, the cloud broker's ACL file)."""
     import argparse
 
     from edge.config import load
     parser = argparse.ArgumentParser(prog="hall mosquitto-config", description=main.__doc__)
     parser.add_argument("--role", choices=("cloud", "hall"), required=True)
     parser.add_argument("--config", help="TOML file (default: deploy/demo.toml)")
+    parser.add_argument("--acl", action="store_true", help="print the ACL file instead (cloud)")
     args = parser.parse_args(argv)
     config = load(args.config)
-    bridge = Bridge(config.hall.cloud, config.sale.hall, config.sale.id) if args.role == "hall" else None
+    if args.acl:
+        from cloud.security import acl
+        print(acl([config.sale.hall]), end="")
+        return
+    hall = config.hall
+    bridge = Bridge(hall.cloud, config.sale.hall, config.sale.id, hall.cloud_cafile, f"hall-{config.sale.hall}" if hall.cloud_password else "",
+                    hall.cloud_password) if args.role == "hall" else None
     print(production_config(args.role, config.broker.port, bridge), end="")
 
 

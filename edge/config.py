@@ -19,6 +19,8 @@ class HallConfig:
     rate_sps: int = 80
     glitch_per_mille: int = 0         # simulated glitch samples per 1,000 conversions
     cloud: str = "127.0.0.1:1884"     # the cloud broker this hall's broker bridges to (host:port)
+    cloud_cafile: str = ""            # the cloud broker's CA: the bridge speaks TLS
+    cloud_password: str = ""          # the bridge logs in as hall-{hall} with this password
     paddles: list[PaddleWiring] = field(default_factory=list)
 
 
