@@ -4,7 +4,7 @@ Who may do what (the ACL, one line per role because the topic prefix names the p
 - the arbiter (`arbiter`): everything under auction/;
 - a hall box and its bridge (`hall-{hall}`): publish only under auction/hall/{hall}/, read only its
   own results and notices and the public sale topics;
-- the house (`house`: ./hall account and the registration tools): publish account commands and
+- the house (`house`: ./hall account, the account desk): publish account commands and
   avatars under auction/house/, read its own results;
 - an online bidder (any other account): publish only its own bids, maxima, PIN and presence, read
   only its own results, the public sale topics, avatars and the halls' video. Nobody else can

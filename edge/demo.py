@@ -20,6 +20,7 @@ import json
 import os
 import queue
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,8 @@ from typing import Any
 from cloud.broker import Broker
 from cloud.config import load
 from cloud.report import render
-from edge.__main__ import build
+from cloud.web import PageServer
+from edge.__main__ import build, start_camera
 from edge.config import load as load_hall
 from edge.display import Display
 from shared import messages, topics
@@ -273,9 +275,12 @@ def main(argv: list[str] | None = None) -> None:
             config = replace(config, broker=replace(config.broker, port=broker.port), hall=replace(config.hall, store=str(store)))
             display = Display(config.display, headless=args.headless).start()
             hall = build(config, simulate=True, display=display, narrate=False).start()
+            video = start_camera(config, hall)
+            page = remote_page(broker)
             try:
                 assert arbiter.stdout is not None
                 print(arbiter.stdout.readline().strip())
+                print(f"remote bidders' page: {page.url} (log in as alice, any password; trade PIN {DEMO_PINS['alice']})")
                 display.ready.wait(10)
                 print("hall box ready: paddles 11-13 simulated; screens:", "PNG snapshots only" if display.headless else "windows open")
                 time.sleep(1.0)                          # the hall box connects and tares its paddles
@@ -288,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
                     while not display.closed.is_set() and time.monotonic() < deadline:
                         time.sleep(0.1)
             finally:
+                page.shutdown()
+                if video is not None:
+                    video.stop()
                 hall.stop()
                 display.stop()
                 arbiter.terminate()
@@ -295,6 +303,18 @@ def main(argv: list[str] | None = None) -> None:
         print("\n" + render(str(journal)))
         if args.screenshots:
             print(f"\nscreenshots: {args.screenshots}")
+
+
+def remote_page(broker: Broker) -> PageServer:
+    """The remote bidders' page, on the demo broker's WebSockets listener (anonymous: no TLS here)."""
+    config = load()
+    web = replace(config.web, port=config.web.port if port_free(config.web.port) else 0, broker_url=f"ws://127.0.0.1:{broker.ws_port}")
+    return PageServer(replace(config, web=web)).start()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 if __name__ == "__main__":

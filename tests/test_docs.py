@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cloud.config import ArbiterConfig, BidderConfig, Config, LadderConfig, LotConfig, PaddleConfig, SaleConfig
+from cloud.config import ArbiterConfig, BidderConfig, Config, LadderConfig, LotConfig, PaddleConfig, SaleConfig, WebConfig
 from shared.config import BrokerConfig
 from cloud.core.discounts import DiscountPolicy
-from edge.config import DisplayConfig, HallBoxConfig, HallConfig
+from edge.config import CameraConfig, DisplayConfig, HallBoxConfig, HallConfig
 from edge.core.press import PressPolicy
 from hardware.paddle import PaddleWiring
 from shared import topics
@@ -41,7 +41,8 @@ def test_every_result_code_is_documented(code):
 
 SECTIONS = {"broker": BrokerConfig, "arbiter": ArbiterConfig, "sale": SaleConfig, "discount": DiscountPolicy,
             "ladders": LadderConfig, "lots": LotConfig, "paddles": PaddleConfig, "bidders": BidderConfig,
-            "hall": HallConfig, "hall.paddles": PaddleWiring, "press": PressPolicy, "display": DisplayConfig}
+            "hall": HallConfig, "hall.paddles": PaddleWiring, "press": PressPolicy, "display": DisplayConfig,
+            "web": WebConfig, "camera": CameraConfig}
 
 
 def test_every_config_section_is_known_here():
@@ -62,10 +63,11 @@ def test_every_config_key_is_documented(key):
 def test_the_readme_mosquitto_pub_bid_is_accepted(broker, arbiter, listen):
     hall = listen(HALL_RESULTS, topics.BIDDER_RESULT.format(account="alice"))
     hall.expect(command_id=command(hall, "open_lot"), status="ok")
-    line = next(l for l in README.splitlines() if l.startswith("mosquitto_pub ") and "bidder/alice/bid" in l)
-    args = shlex.split(line)
-    args[args.index("-h") + 1], args[args.index("-p") + 1] = broker.host, str(broker.port)
-    subprocess.run(args, check=True, timeout=10)
+    for line in [l for l in README.splitlines() if l.startswith("mosquitto_pub ") and "bidder/alice/" in l]:   # the PIN, the bid
+        args = shlex.split(line)
+        args[args.index("-h") + 1], args[args.index("-p") + 1] = broker.host, str(broker.port)
+        subprocess.run(args, check=True, timeout=10)
+    assert hall.expect(type="session")["unlocked"]
     answer = hall.expect(bid_id="alice-0001")
-    documented = re.search(r'`(\{"v":1,"type":"bid_result".*?\})`', README).group(1)
-    assert {k: v for k, v in answer.items() if k != "_topic"} == json.loads(documented)
+    documented = json.loads(re.search(r'`(\{"v":1,"type":"bid_result".*?\})`', README).group(1))
+    assert {k: v for k, v in answer.items() if k not in ("_topic", "seq")} == {k: v for k, v in documented.items() if k != "seq"}
