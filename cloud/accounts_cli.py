@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("this action needs an ACCOUNT")
         config = load(args.config)
         command = account_command(args, config.sale.currency)
-    except (messages.ProtocolError, AvatarError, OSError) as refused:
+    except (messages.ProtocolError, AvatarError, OSError, subprocess.CalledProcessError) as refused:
         print(f"refused: {refused}", file=sys.stderr)
         sys.exit(1)
     answer = send(args, config.broker.host, config.broker.port, command)

@@ -74,7 +74,7 @@ class Config:
         lots = tuple(_lot_spec(lot, ladders, unit) for lot in self.lots)
         return SaleSpec(
             sale=self.sale.id, hall=self.sale.hall, currency=currency, ladder=_ladder(ladders, self.sale.ladder, "sale.ladder"),
-            lots=lots, paddles=tuple(PaddleSpec(p.number, p.name) for p in self.paddles),
+            lots=lots, paddles=tuple(PaddleSpec(p.number, p.name, p.account or None) for p in self.paddles),
             bidders=tuple(BidderSpec(b.account, b.handle, b.avatar or None, b.pin_hash, b.limit * unit or None) for b in self.bidders),
             premium_bp=self.sale.premium_bp, grace_ms=self.sale.grace_ms, max_bid_multiple=self.sale.max_bid_multiple,
             discount=self.discount, pin_attempts=self.sale.pin_attempts, pin_lockout_ms=self.sale.pin_lockout_s * 1000)

@@ -67,6 +67,7 @@ class LotConfig:
 class PaddleConfig:
     number: int
     name: str
+    account: str = ""                 # the holder's account, if any: its spending limit applies in the room too
 
 
 def read(path: str | Path | None) -> tuple[Path, dict[str, Any]]:

@@ -132,6 +132,7 @@ class Command(Message):
     factor: str | None = check(_one_of("half", "double", "ladder"), None)
     paddle: int | None = check(_range(1, 99_999), None)
     name: str | None = check(_text(80), None)
+    account: str | None = check(_ident, None)
     order_id: str | None = check(_ident, None)
     text: str | None = check(_text(500), None)
 

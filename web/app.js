@@ -8,7 +8,7 @@
   const BIDDABLE = ["open", "fair_warning"];
   const CONFIRM_MS = 6000;
   const state = {
-    cfg: null, client: null, me: "", pin: "", unlocked: false, lot: null, lotAt: 0,
+    cfg: null, client: null, me: "", pin: "", connected: false, unlocked: false, lot: null, lotAt: 0,
     confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
   };
 
@@ -37,6 +37,10 @@
 
   // ---- connection ------------------------------------------------------------------------------
   function link(up, words) {
+    if (state.connected && !up && state.pin) $("pin-answer").textContent = "connection lost: the PIN is given again on reconnect";
+    state.connected = up;
+    if (!up) state.unlocked = false;     // the arbiter may have ended the session meanwhile
+    render();
     $("link").textContent = words;
     $("link").className = `link ${up ? "up" : "down"}`;
   }
@@ -157,7 +161,7 @@
     const button = $("bid");
     button.classList.toggle("confirm", state.confirming);
     $("cancel").hidden = !state.confirming;
-    const why = !state.unlocked ? "Enter your PIN to bid" : !lot ? "Waiting for the first lot"
+    const why = !state.connected ? "Reconnecting…" : !state.unlocked ? "Enter your PIN to bid" : !lot ? "Waiting for the first lot"
       : lot.hall_online === false ? "The room is offline: bidding held" : now == null ? "Bidding closed" : null;
     button.disabled = why !== null;
     const verb = lot && lot.kind === "dutch" ? "Accept" : "Bid";

@@ -51,16 +51,24 @@ def may_bid(state: AuctionState, account_id: str, amount: int, ts: int) -> None:
         raise Refusal(Code.PIN_LOCKED, _locked(account.locked_until, ts))
     if not account.unlocked:
         raise Refusal(Code.PIN_REQUIRED, "enter your trade PIN before bidding")
-    if account.limit is not None:
-        spent = committed(state, account_id)
-        if spent + amount > account.limit:
-            raise Refusal(Code.OVER_LIMIT, f"{state.money(amount)} would take your purchases to {state.money(spent + amount)}, "
-                                           f"above your spending limit of {state.money(account.limit)}")
+    within_limit(state, account_id, amount)
+
+
+def within_limit(state: AuctionState, account_id: str | None, amount: int) -> None:
+    """Raise OVER_LIMIT if `amount` on top of what the account has won passes its spending limit.
+    The room's paddles linked to an account are held to it too (no PIN there: the holder is in the room)."""
+    account = state.accounts.get(account_id) if account_id else None
+    if account is None or account.limit is None:
+        return
+    spent = committed(state, account_id)  # type: ignore[arg-type]
+    if spent + amount > account.limit:
+        raise Refusal(Code.OVER_LIMIT, f"{state.money(amount)} would take your purchases to {state.money(spent + amount)}, "
+                                       f"above your spending limit of {state.money(account.limit)}")
 
 
 def committed(state: AuctionState, account_id: str) -> int:
-    """Hammer prices of lots this account has won and not had cancelled."""
-    return sum(o.hammer for o in state.orders.values() if o.buyer == f"online:{account_id}" and o.status != "cancelled")
+    """Hammer prices of lots this account has won (online or by its paddle), orders not cancelled."""
+    return sum(o.hammer for o in state.orders.values() if o.account == account_id and o.status != "cancelled")
 
 
 def manage(state: AuctionState, cmd: ManageAccount, seq: int, ts: int) -> list[Any]:

@@ -124,6 +124,7 @@ def _bidder(state: AuctionState, cmd: PlaceBid, ts: int) -> str:
             raise Refusal(Code.UNKNOWN_PADDLE, "a hall bid must name its paddle")
         if cmd.bid.paddle not in state.paddles:
             raise Refusal(Code.UNKNOWN_PADDLE, f"paddle {cmd.bid.paddle} is not registered for this sale")
+        accounts.within_limit(state, state.paddle_accounts.get(cmd.bid.paddle), cmd.bid.amount)
         return f"paddle:{cmd.bid.paddle}"
     accounts.may_bid(state, cmd.source, cmd.bid.amount, ts)
     return f"online:{cmd.source}"
@@ -278,7 +279,8 @@ def _sell(state: AuctionState, lot: LotRecord, winner: ev.BidAccepted, seq: int,
     order = ev.Order(f"{sale.sale}-{lot.spec.lot}-{seq}", lot.spec.lot, lot.spec.title, winner.bidder,
                      state.bidder_label(winner.bidder), winner.channel, sale.currency, winner.amount, premium,
                      discount, discount_bp, winner.amount + premium - discount,
-                     press_grams=press.peak_grams if press else None, press_ms=press.duration_ms if press else None)
+                     press_grams=press.peak_grams if press else None, press_ms=press.duration_ms if press else None,
+                     account=state.account_of(winner.bidder))
     return [ev.LotHammered(lot.spec.lot, winner.bidder, winner.amount, ts), ev.OrderCreated(order)]
 
 
@@ -419,6 +421,7 @@ def _set_max(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: 
     if c.paddle is None or c.amount is None or c.paddle not in state.paddles:
         raise Refusal(Code.BAD_COMMAND, "set_max needs a registered paddle and an amount")
     lot_id = c.lot or state.current_lot or ""
+    accounts.within_limit(state, state.paddle_accounts.get(c.paddle), c.amount)
     events = _register_max(state, lot_id, f"paddle:{c.paddle}", c.amount, state.sale.currency, "", hall, "floor", c.command_id, seq, ts)  # type: ignore[union-attr]
     return events, f"absentee maximum {state.money(c.amount)} for paddle {c.paddle} on lot {lot_id}"
 
@@ -434,7 +437,10 @@ def _register_paddle(state: AuctionState, c: messages.Command, hall: str, seq: i
         raise Refusal(Code.BAD_COMMAND, "register_paddle needs paddle and name")
     if c.paddle in state.paddles:
         raise Refusal(Code.DUPLICATE_REGISTRATION, f"paddle {c.paddle} is already registered to {state.paddles[c.paddle]}")
-    return [ev.PaddleRegistered(c.paddle, c.name)], f"paddle {c.paddle} registered to {c.name}"
+    if c.account and c.account not in state.accounts:
+        raise Refusal(Code.UNKNOWN_BIDDER, f"account '{c.account}' is not registered")
+    linked = f" (account {c.account})" if c.account else ""
+    return [ev.PaddleRegistered(c.paddle, c.name, c.account)], f"paddle {c.paddle} registered to {c.name}{linked}"
 
 
 def _order(state: AuctionState, c: messages.Command) -> ev.Order:

@@ -42,8 +42,11 @@ class LotSpec:
 
 @dataclass(frozen=True)
 class PaddleSpec:
+    """A paddle registered for this sale; `account` links it to the holder's account (hall bidders
+    are accounts too), whose spending limit then covers the room's bids and whose orders name it."""
     paddle: int
     name: str
+    account: str | None = None
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ class Order:
     status: str = "pending"       # pending | paid | cancelled
     press_grams: int | None = None
     press_ms: int | None = None
+    account: str | None = None    # the buyer's account: the online account, or the paddle holder's
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class LotReopened:
 class PaddleRegistered:
     paddle: int
     name: str
+    account: str | None = None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class AuctionState:
     lots: dict[str, LotRecord] = field(default_factory=dict)
     current_lot: str | None = None
     paddles: dict[int, str] = field(default_factory=dict)                 # paddle -> name
+    paddle_accounts: dict[int, str] = field(default_factory=dict)         # paddle -> its holder's account
     accounts: dict[str, Account] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     answers: dict[str, ev.BidAccepted | ev.BidRejected | ev.LateBidRecorded | ev.MaxRegistered] = field(default_factory=dict)
@@ -109,6 +110,11 @@ class AuctionState:
     @property
     def lot(self) -> LotRecord | None:
         return self.lots.get(self.current_lot) if self.current_lot else None
+
+    def account_of(self, bidder: str) -> str | None:
+        """The account behind "online:alice" or "paddle:12" (if that paddle's holder has one)."""
+        kind, _, ident = bidder.partition(":")
+        return ident if kind == "online" else self.paddle_accounts.get(int(ident)) if kind == "paddle" else None
 
     def money(self, minor: int) -> str:
         """An amount in the sale's currency, as the room says it ("1,100 HKD")."""
@@ -148,6 +154,7 @@ def _(e: ev.SaleStarted, s: AuctionState) -> None:
     s.sale = e.spec
     s.lots = {spec.lot: LotRecord(spec, spec.ladder or e.spec.ladder) for spec in e.spec.lots}
     s.paddles.update({p.paddle: p.name for p in e.spec.paddles})
+    s.paddle_accounts.update({p.paddle: p.account for p in e.spec.paddles if p.account})
     s.accounts.update({b.account: Account(b.handle, b.avatar, b.pin_hash, "approved", b.limit) for b in e.spec.bidders})
 
 
@@ -275,6 +282,8 @@ def _(e: ev.LotReopened, s: AuctionState) -> None:
 @apply.register
 def _(e: ev.PaddleRegistered, s: AuctionState) -> None:
     s.paddles[e.paddle] = e.name
+    if e.account:
+        s.paddle_accounts[e.paddle] = e.account
 
 
 @apply.register

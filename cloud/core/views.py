@@ -63,7 +63,7 @@ def invoice_text(order: ev.Order) -> str:
     money = lambda minor: format_amount(minor, order.currency)  # noqa: E731
     lines = [
         f"INVOICE {order.order_id}  [{order.status.upper()}]",
-        f"Buyer: {order.buyer_label} ({order.channel})",
+        f"Buyer: {order.buyer_label} ({order.channel})" + (f", account {order.account}" if order.account else ""),
         f"Lot {order.lot}: {order.title}",
         f"  Hammer price        {money(order.hammer):>20}",
         f"  Buyer's premium     {money(order.premium):>20}",

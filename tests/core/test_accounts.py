@@ -3,6 +3,7 @@ from dataclasses import replace
 
 from cloud.core import events as ev
 from cloud.core.state import AuctionState, apply
+from cloud.core.views import invoice_text
 from cloud.pins import hash_pin
 from tests.core.driver import UNIT, Driver, sale_spec
 
@@ -129,3 +130,30 @@ def test_preregistered_bidders_carry_their_hash_and_limit():
     d = Driver().start(replace(spec, bidders=bidders), unlock=())
     alice = d.state.accounts["alice"]
     assert (alice.status, alice.pin_hash, alice.limit, alice.unlocked) == ("approved", PIN_HASH, 50 * UNIT, False)
+
+
+def test_a_hall_bidder_is_an_account_too_its_limit_covers_the_room_and_online_together():
+    spec = sale_spec()
+    paddles = (replace(spec.paddles[0], account="alice"), spec.paddles[1])      # Mrs Chan bids as alice in the room
+    d = Driver().start(replace(spec, paddles=paddles))
+    d.account("set_limit", "alice", limit=300 * UNIT)
+    d.command("open_lot")
+    d.hall_bid(11, 100 * UNIT)
+    d.hall_bid(12, 110 * UNIT)
+    assert isinstance(d.hall_bid(11, 160 * UNIT), ev.BidAccepted)
+    d.command("hammer")
+    (order,) = d.state.orders.values()
+    assert order.account == "alice" and "account alice" in invoice_text(order)
+    d.command("open_lot")
+    over = d.hall_bid(11, 200 * UNIT, lot="2")
+    assert over.code == "OVER_LIMIT" and "your purchases to 360 HKD" in over.message
+    assert d.online_bid("alice", 200 * UNIT, lot="2").code == "OVER_LIMIT"                # one limit, both channels
+    assert d.command("set_max", paddle=11, amount=200 * UNIT, lot="2").code == "OVER_LIMIT"
+    assert isinstance(d.hall_bid(12, 200 * UNIT, lot="2"), ev.BidAccepted)               # an unlinked paddle: no limit
+
+
+def test_register_paddle_links_a_known_account_only():
+    d = opened()
+    assert d.command("register_paddle", paddle=30, name="Dr Ho", account="nobody").code == "UNKNOWN_BIDDER"
+    answer = d.command("register_paddle", paddle=30, name="Dr Ho", account="bob")
+    assert answer.ok and answer.message == "paddle 30 registered to Dr Ho (account bob)" and d.state.paddle_accounts[30] == "bob"

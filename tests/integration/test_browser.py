@@ -3,7 +3,8 @@ a secured cloud broker (TLS, WebSockets over TLS, passwords, ACL), the arbiter, 
 bridged to it over TLS, and a hall box with simulated paddles and a synthetic camera.
 
 Log in, get the PIN wrong once then right, bid the asking price with one confirmation, be outbid by
-a paddle press in the room, see the lot sold; the hall video shows with its age. Screenshots (phone
+a paddle press in the room, see the lot sold; the hall video shows with its age; the cloud broker
+restarts and the page reconnects and gives the PIN again by itself. Screenshots (phone
 and desktop) are kept in the test's output folder.
 """
 from __future__ import annotations
@@ -69,7 +70,7 @@ def command(room, action: str) -> None:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() or not MQTT_JS.is_file(), reason="needs Debian's chromium and mqtt.js: run ./hall test")
-def test_log_in_pin_bid_outbid_by_a_paddle_and_sold(arbiter, hall, page_url, tmp_path):  # noqa: F811
+def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, hall, page_url, tmp_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--ignore-certificate-errors", "--no-sandbox"])
@@ -121,6 +122,13 @@ def test_log_in_pin_bid_outbid_by_a_paddle_and_sold(arbiter, hall, page_url, tmp
         page.screenshot(path=str(tmp_path / "page-phone-sold.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(tmp_path / "page-desktop-sold.png"), full_page=True)
+
+        cloud.stop()                                      # the cloud broker restarts: the page reconnects by itself
+        expect(page.locator("#bid")).to_have_text("Reconnecting…", timeout=10_000)
+        expect(page.locator("#pin-answer")).to_have_text("connection lost: the PIN is given again on reconnect")
+        cloud.start()
+        expect(page.locator("#link")).to_have_text("connected", timeout=15_000)
+        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid", timeout=10_000)
         assert errors == []
         browser.close()
     print(f"screenshots in {tmp_path}")
