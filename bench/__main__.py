@@ -6,6 +6,9 @@ SQLite journal at synchronous=FULL):
   bid_to_result_ms_p50/99 publish a bid, wait for its result; N in sequence
   raw_qos1_msgs_per_s     plain paho QoS 1 one-way: the baseline rate
   arbiter_bids_per_s      N bids published at once, every one accepted, durable before its result
+  online_fanout_ms_*      a lot state change received by every one of 500 connected subscribers
+  press_*, render_*       the hall box (bench/hall.py)
+  pin_check_ms_p50        one trade PIN check (scrypt); video_frame_ms_p99: one hall video frame
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Any
 from bench.fanout import fanout
 from bench.hall import figures as hall_figures
 from cloud.broker import Broker
-from cloud.pins import hash_pin
+from cloud.pins import hash_pin, verify_pin
 from shared import messages, topics
 from shared.messages import encode
 from shared.mqtt import connect_and_wait, make_client
@@ -182,6 +185,24 @@ def arbiter_rate(broker: Broker, auctioneer: Peer, count: int) -> tuple[float, i
     return count / elapsed, accepted
 
 
+def remote_costs(checks: int = 20, frames: int = 200) -> dict[str, float]:
+    """What a remote bidder's session costs the cloud and the hall box: one trade PIN check (scrypt,
+    on the arbiter's PIN worker) and one hall video frame (capture and JPEG, on the hall box)."""
+    from edge.camera import SyntheticCamera, jpeg
+    stored = hash_pin(BENCH_PIN)
+    pins = []
+    for _ in range(checks):
+        start = time.perf_counter()
+        verify_pin(BENCH_PIN, stored)
+        pins.append((time.perf_counter() - start) * 1000)
+    camera, encoded = SyntheticCamera((640, 360), lambda: "Lot 1: a bench lot"), []
+    for _ in range(frames):
+        start = time.perf_counter()
+        jpeg(camera.capture())
+        encoded.append((time.perf_counter() - start) * 1000)
+    return {"pin_check_ms_p50": percentile(pins, 50), "video_frame_ms_p99": percentile(encoded, 99)}
+
+
 def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, Broker(Path(tmp) / "broker") as broker:
         config = Path(tmp) / "bench.toml"
@@ -210,7 +231,7 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> 
         "raw_rtt_ms_p50": percentile(raw, 50), "raw_rtt_ms_p99": percentile(raw, 99),
         "bid_to_result_ms_p50": percentile(arbiter_samples, 50), "bid_to_result_ms_p99": percentile(arbiter_samples, 99),
         "raw_qos1_msgs_per_s": raw_rate, "arbiter_bids_per_s": rate,
-        "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall,
+        "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall, **remote_costs(),
     }
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["targets"] = {

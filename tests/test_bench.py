@@ -22,4 +22,5 @@ def test_short_bench_run_reports_every_figure():
     assert 0 <= figures["press_tier_accuracy"] <= 1
     assert figures["presses_seen_on_screen"] == 6 and 0 < figures["press_to_pixels_ms_p99"] < 1000
     assert 0 < figures["render_main_ms_p99"] and 0 < figures["render_paddle_ms_p99"]
+    assert 0 < figures["pin_check_ms_p50"] and 0 < figures["video_frame_ms_p99"]
     assert figures["online_bidders"] == 40 and 0 < figures["online_fanout_ms_p50"] <= figures["online_fanout_ms_p99"] < 10_000
