@@ -64,8 +64,8 @@ def page_url(cloud, certs):  # noqa: F811
     server.server_close()
 
 
-def command(room, action: str) -> None:
-    body = messages.Command(command_id=f"b-{action}-{time.monotonic_ns()}", action=action)
+def command(room, action: str, **fields) -> None:
+    body = messages.Command(command_id=f"b-{action}-{time.monotonic_ns()}", action=action, **fields)
     room.publish(topics.HALL_COMMAND.format(hall=HALL), messages.encode(body), qos=1).wait_for_publish(5)
 
 
@@ -119,6 +119,8 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         expect(page.locator("#bid")).to_have_text("Bidding closed")
         expect(page.locator("#bid-answer")).to_have_text("outbid: sold to Paddle 12 · Mr Lee")
         expect(page.locator("#run-list li").first).to_contain_text("sold 850 HKD")
+        command(hall, "message", text="Lot 2 next: the Penny Black")
+        expect(page.locator("#messages li").first).to_contain_text("Lot 2 next: the Penny Black")
         page.screenshot(path=str(tmp_path / "page-phone-sold.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(tmp_path / "page-desktop-sold.png"), full_page=True)
