@@ -107,7 +107,7 @@ class Topology:
         seen = log_file.read_text().count("link up") if log_file.exists() else 0
         with open(log_file, "a") as log:
             self.hall = subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--no-display", "--port", str(self.hall_broker.port),
-                                          "--store", str(self.work / "hall.sqlite3"), "--clock-skew-s", str(clock_skew_s)],
+                                          "--store", str(self.work / "hall.sqlite3"), "--media", str(self.work / "media"), "--clock-skew-s", str(clock_skew_s)],
                                          stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
         deadline = time.monotonic() + 15
         while log_file.read_text().count("link up") <= seen and time.monotonic() < deadline:

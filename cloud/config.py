@@ -35,8 +35,12 @@ class WebConfig:
     port: int = 8080
     broker_url: str = "ws://127.0.0.1:9001"   # the cloud broker's WebSockets listener (wss:// in production)
     media: str = "deploy/media"               # lot images and avatars, by the names in the catalog
-    certfile: str = ""                        # serve the page over HTTPS (needed for a wss:// broker URL)
+    certfile: str = ""                        # serve the page over HTTPS
     keyfile: str = ""
+    registration: bool = False                # the page's "register" form (the house still approves)
+    house_password: str = ""                  # the server's `house` broker login, for registrations
+    password_file: str = ""                   # add each registered bidder's broker login here ...
+    reload_command: str = ""                  # ... then run this (e.g. "systemctl reload mosquitto")
 
 
 @dataclass(frozen=True)

@@ -3,23 +3,31 @@
 The server is deliberately dumb: static files, mqtt.js from web/node_modules (installed from the
 npm registry by ./hall), lot images and avatars from the media folder, and /config.json, which
 hands the page what it must not hard-code: the broker's WebSockets URL, the sale, and every topic
-it uses, formatted from shared/topics.py. Bids, PINs and results never pass through here.
+it uses, formatted from shared/topics.py. Bids, PINs and results never pass through here. The one
+thing it does: POST /register (when [web] registration is on) hands a registration to the house's
+desk (cloud/house.py), which the arbiter decides; the house approves it later.
 
     ./hall web [--config FILE] [--port N]       then open http://HOST:PORT/ on a phone or a desktop
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import json
 import mimetypes
+import shlex
 import ssl
+import subprocess
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from cloud.config import Config, WebConfig, load
+from cloud.house import DeskError, HouseDesk, Registration, register
 from shared import topics
 from shared.money import MINOR_DIGITS
 
@@ -27,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "web"
 FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/rules.js": "rules.js", "/style.css": "style.css"}
 MQTT_JS = PAGE / "node_modules" / "mqtt" / "dist" / "mqtt.min.js"
+MAX_FORM = 400 * 1024              # a registration with its avatar (base64)
 POLICY = ("default-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; style-src 'self'; "
           "script-src 'self'; frame-ancestors 'none'")
 
@@ -35,10 +44,10 @@ def page_config(config: Config) -> dict[str, Any]:
     """What the page needs to know, every topic from the one topic table."""
     sale, hall = config.sale.id, config.sale.hall
     mine = {"bid": topics.BIDDER_BID, "max": topics.BIDDER_MAX, "pin": topics.BIDDER_PIN, "presence": topics.BIDDER_PRESENCE,
-            "result": topics.BIDDER_RESULT}
+            "result": topics.BIDDER_RESULT, "avatar": topics.HOUSE_AVATAR}
     return {
         "broker_url": config.web.broker_url, "sale": sale, "hall": hall, "currency": config.sale.currency,
-        "minor_digits": MINOR_DIGITS[config.sale.currency],
+        "minor_digits": MINOR_DIGITS[config.sale.currency], "registration": config.web.registration,
         "topics": {"lot": topics.LOT_STATE.format(sale=sale), "catalog": topics.SALE_CATALOG.format(sale=sale),
                    "message": topics.SALE_MESSAGE.format(sale=sale), "video": topics.HALL_VIDEO.format(hall=hall),
                    **{name: topic.format(account="ACCOUNT").replace("ACCOUNT", "{account}") for name, topic in mine.items()}},
@@ -48,9 +57,13 @@ def page_config(config: Config) -> dict[str, Any]:
 class PageServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, reload_broker: Callable[[], None] | None = None):
         web = config.web
         super().__init__((web.host, web.port), Handler)
+        self.config = config
+        if reload_broker is None and web.reload_command:
+            reload_broker = lambda: subprocess.run(shlex.split(web.reload_command), check=True)  # noqa: E731
+        self.reload_broker = reload_broker
         self.settings = json.dumps(page_config(config)).encode()
         self.media = Path(web.media).resolve()
         if web.certfile:
@@ -86,6 +99,38 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.media in wanted.parents and wanted.is_file():
                 return self._file(wanted)
         self._fail(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path != "/register":
+            return self._fail(HTTPStatus.NOT_FOUND, f"nothing to post at {self.path}")
+        web = self.server.config.web
+        if not web.registration:
+            return self._answer(HTTPStatus.FORBIDDEN, "refused", "registration is by the house only here")
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= MAX_FORM:
+            return self._answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "refused", f"a registration is at most {MAX_FORM // 1024} KiB")
+        try:
+            form = json.loads(self.rfile.read(length))
+            avatar = base64.b64decode(form["avatar"], validate=True) if form.get("avatar") else None
+            registration = Registration(str(form["account"]), str(form["handle"]), str(form["pin"]), str(form.get("password", "")), avatar)
+        except (ValueError, KeyError, TypeError, binascii.Error) as bad:
+            return self._answer(HTTPStatus.BAD_REQUEST, "refused", f"the form could not be read: {bad}")
+        try:
+            desk = HouseDesk(self.server.config.broker, web.house_password)
+        except ConnectionError as down:
+            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "refused", f"the house's desk is unreachable: {down}")
+        try:
+            answer = register(desk, registration, web.password_file, self.server.reload_broker)
+        except DeskError as refused:
+            return self._answer(HTTPStatus.BAD_REQUEST, "refused", str(refused))
+        except TimeoutError as silent:
+            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "refused", str(silent))
+        finally:
+            desk.close()
+        self._answer(HTTPStatus.OK, answer.get("status", "refused"), answer["message"])
+
+    def _answer(self, status: HTTPStatus, outcome: str, message: str) -> None:
+        self._send(json.dumps({"status": outcome, "message": message}).encode(), "application/json", status)
 
     def _file(self, path: Path) -> None:
         self._send(path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")

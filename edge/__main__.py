@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--simulate", action="store_true", help="simulated paddles even on a Pi")
     parser.add_argument("--port", type=int, help="override broker.port")
     parser.add_argument("--store", help="override hall.store")
+    parser.add_argument("--media", help="override display.media (lot images; avatars the house publishes land here)")
     parser.add_argument("--headless", action="store_true", help="no windows: screens are kept for PNG snapshots")
     parser.add_argument("--no-display", action="store_true", help="no screens at all")
     parser.add_argument("--clock-skew-s", type=float, default=0.0, help="run with this box's wall clock this far off (the clock-jump drill)")
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
         config = replace(config, broker=replace(config.broker, port=args.port))
     if args.store:
         config = replace(config, hall=replace(config.hall, store=args.store))
+    if args.media:
+        config = replace(config, display=replace(config.display, media=args.media))
     display = None if args.no_display else Display(config.display, headless=args.headless).start()
     hall = build(config, args.simulate, display, clock_skew_s=args.clock_skew_s).start()
     video = start_camera(config, hall)

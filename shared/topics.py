@@ -70,6 +70,15 @@ ALL: tuple[Topic, ...] = (
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 
 
+ROLE_LOGINS = ("arbiter", "house")          # broker logins that are roles (cloud/security.py's ACL) ...
+ROLE_PREFIXES = ("hall-", "bridge-")        # ... and per hall: never a bidder's account
+
+
+def is_bidder_login(account: str) -> bool:
+    """Whether `account` may be a bidder's (and so a broker login the account desk may create)."""
+    return account not in ROLE_LOGINS and not account.startswith(ROLE_PREFIXES)
+
+
 def parse(topic: str) -> tuple[Topic, dict[str, str]] | None:
     """The topic definition and its parameters, or None for a topic outside the contract."""
     for candidate in ALL:

@@ -10,9 +10,11 @@
   const state = {
     cfg: null, client: null, me: "", pin: "", connected: false, unlocked: false, lot: null, lotAt: 0,
     confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
+    avatars: {}, asked: new Set(),
   };
+  const AVATAR = /^avatars\/([A-Za-z0-9_.-]+)\.(png|jpg)$/;        // shared/avatars.py: avatar_ref()
 
-  const topic = (name) => state.cfg.topics[name].replace("{account}", state.me);
+  const topic = (name, account = state.me) => state.cfg.topics[name].replace("{account}", account);
   const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, state.cfg.currency, state.cfg.minor_digits));
   const newId = (prefix) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -24,6 +26,9 @@
     state.cfg = await (await fetch("config.json")).json();
     $("sale").textContent = `Live auction · ${state.cfg.sale}`;
     $("login").addEventListener("submit", login);
+    $("register-link").hidden = !state.cfg.registration;
+    $("show-register").addEventListener("click", () => { $("register").hidden = false; });
+    $("register").addEventListener("submit", registerAccount);
     $("pin-form").addEventListener("submit", (event) => {
       event.preventDefault();
       state.pin = $("pin").value.trim();
@@ -33,6 +38,33 @@
     $("cancel").addEventListener("click", () => confirmMode(false));
     $("max-form").addEventListener("submit", leaveMax);
     setInterval(tick, 250);
+  }
+
+  // ---- registration (the house approves it; nothing is bid through the server) --------------------
+  async function registerAccount(event) {
+    event.preventDefault();
+    const file = $("reg-avatar").files[0];
+    const avatar = file ? await base64(file) : null;
+    const form = { account: $("reg-account").value.trim(), handle: $("reg-handle").value.trim(),
+      password: $("reg-password").value, pin: $("reg-pin").value.trim(), avatar };
+    $("register-answer").textContent = "sending…";
+    let answer;
+    try {
+      answer = await (await fetch("register", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(form) })).json();
+    } catch (e) {
+      answer = { status: "refused", message: "the server could not be reached" };
+    }
+    $("register-answer").textContent = answer.message;
+    $("register-answer").className = answer.status === "ok" ? "accepted" : "error";
+  }
+
+  function base64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(",", 2)[1]);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(file);
+    });
   }
 
   // ---- connection ------------------------------------------------------------------------------
@@ -74,6 +106,7 @@
     const t = state.cfg.topics;
     state.client.subscribe([t.lot, t.catalog, t.message, topic("result")], { qos: 1 });
     state.client.subscribe(t.video, { qos: 0 });
+    for (const account of state.asked) state.client.subscribe(topic("avatar", account), { qos: 1 });
     state.client.publish(topic("presence"), JSON.stringify({ v: 1, type: "presence", online: true }), { qos: 1, retain: true });
     $("login").hidden = true;
     $("sale-room").hidden = false;
@@ -88,6 +121,8 @@
 
   function received(name, payload) {
     if (name === state.cfg.topics.video) return frame(payload);
+    const avatar = [...state.asked].find((account) => name === topic("avatar", account));
+    if (avatar) return avatarArrived(avatar, payload);
     let body;
     try {
       body = JSON.parse(new TextDecoder().decode(payload));
@@ -173,12 +208,31 @@
       img.hidden = true;
       return;
     }
-    const src = `media/${name}`;
+    // Avatars of accounts the house registered during the sale are not in the media folder: they
+    // come from their retained topic, asked for the first time one is needed.
+    const account = (AVATAR.exec(name) || [])[1];
+    const src = (account && state.avatars[account]) || `media/${name}`;
     if (img.getAttribute("src") !== src) {
-      img.onerror = () => { img.hidden = true; };
+      img.onerror = () => {
+        img.hidden = true;
+        if (account) askAvatar(account);
+      };
       img.onload = () => { img.hidden = false; };
       img.setAttribute("src", src);
     }
+  }
+
+  function askAvatar(account) {
+    if (state.asked.has(account) || !state.client) return;
+    state.asked.add(account);
+    state.client.subscribe(topic("avatar", account), { qos: 1 });
+  }
+
+  function avatarArrived(account, payload) {
+    const bytes = payload instanceof Uint8Array ? payload : new Uint8Array(payload);
+    const kind = bytes[0] === 0x89 ? "image/png" : "image/jpeg";
+    state.avatars[account] = URL.createObjectURL(new Blob([bytes.slice()], { type: kind }));
+    render();
   }
 
   // ---- bidding -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from cloud.core.commands import CheckPin, ManageAccount
 from cloud.core.refusal import Refusal
 from cloud.core.state import Account, AuctionState
 from shared.codes import Code
+from shared.topics import is_bidder_login
 
 HOUSE = "house"      # the CommandAnswered.hall of house commands: answered on arbiter/house/result
 
@@ -85,6 +86,8 @@ def manage(state: AuctionState, cmd: ManageAccount, seq: int, ts: int) -> list[A
 
 
 def _register(state: AuctionState, c: Any) -> tuple[list[Any], str]:
+    if not is_bidder_login(c.account):
+        raise Refusal(Code.BAD_COMMAND, f"'{c.account}' is the login of a role (arbiter, house, halls), not a bidder's")
     if c.account in state.accounts:
         raise Refusal(Code.DUPLICATE_REGISTRATION, f"account {c.account} is already registered")
     if not c.handle or not c.pin_hash:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,7 +40,7 @@ def hall(cloud, certs, tmp_path):  # noqa: F811
     with Broker(tmp_path / "hall", bridge=bridge) as broker:
         env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "SDL_VIDEODRIVER": "dummy"}
         box = subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--no-display", "--port", str(broker.port),
-                                "--store", str(tmp_path / "hall.sqlite3")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+                                "--store", str(tmp_path / "hall.sqlite3"), "--media", str(tmp_path / "hall-media")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
         assert box.stdout is not None
         for line in box.stdout:
             if line.startswith("link up"):
@@ -64,7 +65,7 @@ def page_url(cloud, certs):  # noqa: F811
     server.server_close()
 
 
-def command(room, action: str, **fields) -> None:
+def command_hall(room, action: str, **fields) -> None:
     body = messages.Command(command_id=f"b-{action}-{time.monotonic_ns()}", action=action, **fields)
     room.publish(topics.HALL_COMMAND.format(hall=HALL), messages.encode(body), qos=1).wait_for_publish(5)
 
@@ -90,7 +91,7 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         page.click("#pin-form button")
         expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")
 
-        command(hall, "open_lot")
+        command_hall(hall, "open_lot")
         expect(page.locator("#bid")).to_have_text("Bid 800 HKD", timeout=10_000)
         expect(page.locator("#run-list li").first).to_contain_text("open")
         page.click("#bid")
@@ -113,13 +114,13 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         assert page.eval_on_selector("#video", drawn) != first and len(first) > 1_000
         page.screenshot(path=str(tmp_path / "page-phone-outbid.png"), full_page=True)
 
-        command(hall, "lift_reserve")
-        command(hall, "hammer")
+        command_hall(hall, "lift_reserve")
+        command_hall(hall, "hammer")
         expect(page.locator("#lot-status")).to_have_text("Sold to Paddle 12 · Mr Lee for 850 HKD", timeout=10_000)
         expect(page.locator("#bid")).to_have_text("Bidding closed")
         expect(page.locator("#bid-answer")).to_have_text("outbid: sold to Paddle 12 · Mr Lee")
         expect(page.locator("#run-list li").first).to_contain_text("sold 850 HKD")
-        command(hall, "message", text="Lot 2 next: the Penny Black")
+        command_hall(hall, "message", text="Lot 2 next: the Penny Black")
         expect(page.locator("#messages li").first).to_contain_text("Lot 2 next: the Penny Black")
         page.screenshot(path=str(tmp_path / "page-phone-sold.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
@@ -134,3 +135,62 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         assert errors == []
         browser.close()
     print(f"screenshots in {tmp_path}")
+
+
+@pytest.fixture
+def registering_page(cloud, certs):  # noqa: F811
+    """The page with its register form on: the server registers as `house` and writes the logins."""
+    config = load()
+    web = replace(config.web, port=0, broker_url=f"wss://127.0.0.1:{cloud.ws_port}", registration=True,
+                  house_password=USERS["house"], password_file=str(cloud.data / "passwords"))
+    broker = replace(config.broker, port=cloud.tls_port, cafile=str(certs["ca.crt"]))
+    server = PageServer(replace(config, broker=broker, web=web), reload_broker=lambda: cloud.process.send_signal(signal.SIGHUP)).start()
+    yield server.url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() or not MQTT_JS.is_file(), reason="needs Debian's chromium and mqtt.js: run ./hall test")
+def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(cloud, certs, arbiter, hall, registering_page, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    from cloud.house import HouseDesk, command
+    from tests.integration.test_accounts import png
+    avatar = png(tmp_path / "carol.png")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--ignore-certificate-errors", "--no-sandbox"])
+        page = browser.new_context(viewport={"width": 390, "height": 844}, ignore_https_errors=True).new_page()
+        page.goto(registering_page)
+        page.click("#show-register")
+        page.fill("#reg-account", "carol")
+        page.fill("#reg-handle", "carol_c")
+        page.fill("#reg-password", "carol-secret")
+        page.fill("#reg-pin", "5555")
+        page.set_input_files("#reg-avatar", str(avatar))
+        page.click("#register button[type=submit]")
+        expect(page.locator("#register-answer")).to_have_text("account carol registered: awaiting approval", timeout=15_000)
+
+        page.fill("#account", "carol")
+        page.fill("#password", "carol-secret")                    # the new login works: the broker was reloaded
+        page.click("#login button[type=submit]")
+        expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
+        page.fill("#pin", "5555")
+        page.click("#pin-form button")
+        expect(page.locator("#pin-answer")).to_have_text("your registration awaits the house's approval")
+
+        desk = HouseDesk(replace(load().broker, port=cloud.tls_port, cafile=str(certs["ca.crt"])), USERS["house"])
+        assert desk.send(command("approve", "carol"))["status"] == "ok"
+        desk.close()
+        page.fill("#pin", "5555")
+        page.click("#pin-form button")
+        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")
+
+        command_hall(hall, "open_lot")
+        page.click("#bid")
+        page.click("#bid")
+        expect(page.locator("#leader-name")).to_have_text("carol_c", timeout=10_000)
+        expect(page.locator("#leader-avatar")).to_be_visible()            # from its retained topic, not the media folder
+        assert page.eval_on_selector("#leader-avatar", "img => img.src.startsWith('blob:') && img.naturalWidth === 64")
+        page.screenshot(path=str(tmp_path / "page-registered-leading.png"), full_page=True)
+        assert (tmp_path / "hall-media" / "avatars" / "carol.png").read_bytes() == avatar.read_bytes()   # and on the hall box
+        browser.close()

@@ -181,7 +181,8 @@ def test_cloud_broker_down_30_s_every_press_decided_once_in_press_order(broker, 
 def test_hall_box_killed_with_bids_in_its_outbox_delivers_them_after_restart(broker, listen, tmp_path):
     store, journal = tmp_path / "hall.sqlite3", tmp_path / "journal.sqlite3"
     env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    start_hall = lambda: subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--port", str(broker.port), "--store", str(store)],  # noqa: E731
+    start_hall = lambda: subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--port", str(broker.port),  # noqa: E731
+                                           "--store", str(store), "--media", str(tmp_path / "media")],
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
     arbiter = ArbiterProcess(broker, journal).start()
     auctioneer = listen(HALL_RESULTS, LOT, "auction/hall/+/bid", topics.HALL_PRESENCE.format(hall=HALL))

@@ -55,3 +55,29 @@ def test_media_is_served_but_nothing_outside_it(server):
     for path in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/avatars/../../secret.txt", "/etc/passwd", "/media/"):
         status, body, _ = get(server, path)
         assert status == 404 and b"nope" not in body
+
+
+def post(server, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(server.url + "register", data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_registration_is_off_unless_configured_and_bad_forms_are_refused(server, tmp_path):
+    assert post(server, b'{"account":"carol"}') == (403, {"status": "refused", "message": "registration is by the house only here"})
+    config = load()
+    open_server = PageServer(replace(config, web=replace(config.web, port=0, registration=True))).start()
+    try:
+        status, answer = post(open_server, b"{not json")
+        assert status == 400 and answer["message"].startswith("the form could not be read")
+        status, answer = post(open_server, b'{"account":"carol","handle":"c","pin":"1234","avatar":"@@@"}')
+        assert status == 400
+        status, answer = post(open_server, b"x" * (500 * 1024))
+        assert status == 413 and answer["message"] == "a registration is at most 400 KiB"
+        assert json.loads(get(open_server, "/config.json")[1])["registration"] is True
+    finally:
+        open_server.shutdown()
+        open_server.server_close()
