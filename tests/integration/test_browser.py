@@ -80,8 +80,11 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(page_url)
         page.fill("#account", "alice")
+        page.fill("#password", "a guess")
+        page.click("#login button[type=submit]")
+        expect(page.locator("#login-error")).to_have_text("login refused: check the account and password", timeout=10_000)
         page.fill("#password", USERS["alice"])
-        page.click("#login button")
+        page.click("#login button[type=submit]")
         expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
 
         page.fill("#pin", "9999")
