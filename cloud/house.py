@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import queue
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from shared.config import BrokerConfig
 from shared.mqtt import connect_and_wait, make_client, secure
 
 MIN_PASSWORD = 8
+_PASSWORD_FILE = threading.Lock()     # the page server registers on several threads: one writer at a time
 
 
 class DeskError(ValueError):
@@ -89,9 +91,10 @@ def register(desk: HouseDesk, form: Registration, password_file: str = "",
     answer = desk.send(body)
     if answer.get("status") == "ok":
         if password_file:
-            add_login(password_file, form.account, form.login_password)
-            if reload_broker:
-                reload_broker()
+            with _PASSWORD_FILE:
+                add_login(password_file, form.account, form.login_password)
+                if reload_broker:
+                    reload_broker()
         if form.avatar:
             desk.publish_avatar(form.account, form.avatar)
     return answer
