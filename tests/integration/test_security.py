@@ -17,6 +17,7 @@ from shared.config import DEFAULT_FILE
 from shared.mqtt import connect_and_wait, make_client, secure
 from edge.demo import DEMO_PINS
 from tests.conftest import ArbiterProcess
+from tests.integration.test_hallbox import wait_until
 
 pytestmark = pytest.mark.broker
 USERS = {"arbiter": "arbiter-secret", "hall-hall1": "hall-secret", "house": "house-secret", "alice": "alice-secret", "bob": "bob-secret"}
@@ -46,16 +47,10 @@ def arbiter(cloud, certs, tmp_path):
     seen = watch(cloud, certs, topics.BIDDER_RESULT.filter())
     for account, pin in DEMO_PINS.items():
         mqtt("mosquitto_pub", cloud, certs, account, USERS[account], "-t", topics.BIDDER_PIN.format(account=account), "-m", PIN % pin)
-    until(lambda: sum('"unlocked":true' in p for _, p in seen) == len(DEMO_PINS))
+    wait_until(lambda: sum('"unlocked":true' in p for _, p in seen) == len(DEMO_PINS))
     yield process
     process.stop()
 
-
-def until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never came"
-        time.sleep(0.05)
 
 
 def mqtt(tool: str, cloud: Broker, certs, user: str | None, password: str | None, *args: str, timeout: float = 3) -> subprocess.CompletedProcess[str]:
@@ -167,12 +162,12 @@ def test_wrong_pins_over_the_broker_lock_bidding_and_the_clear_pin_is_never_jour
     seen = watch(cloud, certs, topics.BIDDER_RESULT.format(account="bob"))
     for guess in ("0000", "1111", "2222", "3333", "4444", "2468"):     # five wrong, then the right one: too late
         mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_PIN.format(account="bob"), "-m", PIN % guess)
-    until(lambda: len(seen) == 6)
+    wait_until(lambda: len(seen) == 6)
     answers = [json.loads(p) for _, p in seen]
     assert [a["code"] for a in answers] == ["PIN_WRONG"] * 4 + ["PIN_LOCKED"] * 2
     assert answers[0]["attempts_left"] == 4 and answers[-1]["locked_until_ms"] > 0
     mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "locked")
-    until(lambda: len(seen) == 7)
+    wait_until(lambda: len(seen) == 7)
     assert json.loads(seen[-1][1])["code"] == "PIN_LOCKED"
     arbiter.stop()
     journal = (tmp_path / "journal.sqlite3").read_bytes()
@@ -189,5 +184,5 @@ def test_only_the_house_registers_accounts_and_a_new_account_waits_for_approval(
     time.sleep(0.5)
     assert seen == []                                                   # refused by the broker: nothing crossed
     mqtt("mosquitto_pub", cloud, certs, "house", USERS["house"], "-t", topics.HOUSE_ACCOUNT.format(), "-m", register)
-    until(lambda: any(t == topics.HOUSE_RESULT.format() for t, _ in seen))
+    wait_until(lambda: any(t == topics.HOUSE_RESULT.format() for t, _ in seen))
     assert json.loads(seen[-1][1])["message"] == "account carol registered: awaiting approval"
