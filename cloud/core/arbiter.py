@@ -386,7 +386,13 @@ def _retract(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: 
     lot = _current_open(state, paused_ok=True)
     if lot.leader is None:
         raise Refusal(Code.NOTHING_TO_RETRACT, "there is no bid to retract")
-    return [ev.BidRetracted(lot.spec.lot, lot.leader.bid_id)], f"bid of {state.money(lot.leader.amount)} retracted"
+    retracted = ev.BidRetracted(lot.spec.lot, lot.leader.bid_id)
+    previous = lot.bids[-2] if len(lot.bids) > 1 else None
+    leader, current = (previous.bidder, previous.amount) if previous else (None, None)
+    # The lead changed hands: the maxima answer it, as after every accepted bid.
+    bidding = lot.spec.kind == "english" and lot.status in OPEN_STATUSES
+    book = _book(state, lot, list(lot.maxima.values()), leader, current, seq, ts) if bidding else []
+    return [retracted, *book], f"bid of {state.money(lot.leader.amount)} retracted"
 
 
 def _pause(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
