@@ -5,7 +5,9 @@ Rules, on purpose:
 - An unknown version is refused (UNSUPPORTED_VERSION): a new version is a new contract.
 - An unknown field is refused (UNKNOWN_FIELD) so a typo such as "ammount" never passes silently;
   fields starting with `x_` are extensions and are ignored, which is how a client adds private data.
-- Integers must be JSON integers (not 100.0, not true); NaN and Infinity are refused.
+- Integers must be JSON integers (not 100.0, not true); NaN and Infinity are refused, naming the field.
+- Hostile JSON is refused before it can hurt: only UTF-8, nesting at most MAX_DEPTH deep (checked
+  before the parser recurses), no lone UTF-16 surrogates (they cannot be encoded back), no key twice.
 - `decode` raises ProtocolError(code, message, field); it never returns a half-valid message.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from shared.money import MAX_MINOR, MINOR_DIGITS
 
 VERSION = 1
 MAX_PAYLOAD_BYTES = 4096   # inbound limit enforced by the arbiter, with a reply (the broker's limit is silent)
+MAX_DEPTH = 8              # objects and lists inside each other; our deepest message (lot_state) uses 3
 ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
@@ -335,8 +338,9 @@ M = TypeVar("M", bound=Message)
 
 
 def encode(message: Message) -> bytes:
+    """Compact UTF-8 JSON. Never raises on text: a lone surrogate (which UTF-8 cannot carry) becomes '?'."""
     body = {"v": VERSION, "type": message.TYPE, **_plain(message)}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -363,8 +367,94 @@ def split_frame(payload: bytes) -> tuple[VideoFrame, bytes]:
     return decode(head, VideoFrame), jpeg
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ProtocolError(Code.BAD_VALUE, f"{name} is not a number this protocol accepts")
+class NonFinite:
+    """NaN or Infinity as read from the wire: kept as a marker so the refusal can name its field."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether JSON text nests objects/lists deeper than `limit`, found without recursing (json.loads
+    recurses, so 1,500 levels raise RecursionError). Brackets inside strings do not count."""
+    if text.count("{") + text.count("[") <= limit:
+        return False                        # the common case: too few brackets to be deep
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "}]":
+            depth -= 1
+    return False
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(text: str) -> str:
+    """A key as it can be named back to the sender: surrogates escaped, at most 64 characters."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+
+
+def _surrogate_at(value: Any, where: str) -> str | None:
+    """The path of the first key or string holding a lone surrogate, if any."""
+    if isinstance(value, str):
+        return where if _has_lone_surrogate(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        path = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{_shown(key)}" if where else _shown(key)
+        if isinstance(key, str) and _has_lone_surrogate(key):
+            return path
+        found = _surrogate_at(item, path)
+        if found:
+            return found
+    return None
+
+
+def _object(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        duplicates.extend(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+    return body
+
+
+def _parse(payload: bytes) -> tuple[Any, list[str]]:
+    """JSON from strict UTF-8, refusing deep nesting before parsing; returns the body and any keys
+    that appeared twice in one object (json.loads would silently keep the last)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(Code.MALFORMED_JSON, f"payload is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    if _nests_deeper_than(text, MAX_DEPTH):
+        raise ProtocolError(Code.MALFORMED_JSON, f"payload nests deeper than {MAX_DEPTH} levels")
+    duplicates: list[str] = []
+    try:
+        body = json.loads(text, parse_constant=NonFinite, object_pairs_hook=lambda pairs: _object(pairs, duplicates))
+    except ValueError as exc:            # JSONDecodeError, or an integer too long to read
+        raise ProtocolError(Code.MALFORMED_JSON, f"payload is not valid JSON: {exc}") from None
+    return body, duplicates
 
 
 def decode(payload: bytes, expect: type[M] | tuple[type[M], ...] | None = None,
@@ -372,24 +462,23 @@ def decode(payload: bytes, expect: type[M] | tuple[type[M], ...] | None = None,
     """Parse and validate one payload; `expect` restricts which message types this topic carries."""
     if len(payload) > limit:
         raise ProtocolError(Code.PAYLOAD_TOO_LARGE, f"payload is {len(payload)} bytes; the limit is {limit}")
-    try:
-        body = json.loads(payload, parse_constant=_refuse_constant)
-    except ProtocolError:
-        raise
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(Code.MALFORMED_JSON, f"payload is not valid JSON: {exc}") from None
+    body, duplicates = _parse(payload)
     if not isinstance(body, dict):
         raise ProtocolError(Code.NOT_AN_OBJECT, "payload must be a JSON object")
     ref = body.get("bid_id") or body.get("command_id")
     ref = ref if isinstance(ref, str) and ID_RE.fullmatch(ref) else None
+    if duplicates:
+        raise ProtocolError(Code.MALFORMED_JSON, f"field '{_shown(duplicates[0])}' appears more than once", _shown(duplicates[0]), ref)
+    if b"\\u" in payload and (where := _surrogate_at(body, "")):
+        raise ProtocolError(Code.BAD_VALUE, f"field '{where}' holds a lone UTF-16 surrogate, which is not text", where, ref)
     if body.get("v") != VERSION:
         raise ProtocolError(Code.UNSUPPORTED_VERSION,
-                            f"schema version {body.get('v')!r} is not supported; this arbiter speaks v{VERSION}", "v", ref)
-    cls = TYPES.get(body.get("type"))  # type: ignore[arg-type]
+                            f"schema version {_shown(repr(body.get('v')))} is not supported; this arbiter speaks v{VERSION}", "v", ref)
+    cls = TYPES.get(body.get("type")) if isinstance(body.get("type"), str) else None
     allowed = expect if isinstance(expect, tuple) else (expect,) if expect else tuple(TYPES.values())
     if cls is None or cls not in allowed:
         names = ", ".join(c.TYPE for c in allowed)
-        raise ProtocolError(Code.UNKNOWN_TYPE, f"message type {body.get('type')!r} is not accepted here (expected {names})", "type", ref)
+        raise ProtocolError(Code.UNKNOWN_TYPE, f"message type {_shown(repr(body.get('type')))} is not accepted here (expected {names})", "type", ref)
     try:
         return _build(cls, {k: v for k, v in body.items() if k not in ("v", "type")}, "")  # type: ignore[return-value]
     except ProtocolError as exc:
@@ -430,6 +519,8 @@ def _typed(hint: Any, value: Any, where: str) -> Any:
     options = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else (hint,)
     options = tuple(o for o in options if o is not type(None))
     wanted = options[0]
+    if isinstance(value, NonFinite):
+        raise ProtocolError(Code.BAD_VALUE, f"field '{where}' is {value.name}, not a number this protocol accepts", where)
     if typing.get_origin(wanted) is tuple:
         if not isinstance(value, list) or len(value) > 64:
             raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be a list of at most 64", where)

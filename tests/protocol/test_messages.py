@@ -58,8 +58,8 @@ def bid(**changes):
     (bid(bid_id="x" * 65), Code.BAD_VALUE, "bid_id"),
     (bid(ammount=5), Code.UNKNOWN_FIELD, "ammount"),
     (bid(paddle=0), Code.BAD_VALUE, "paddle"),
-    (b'{"v":1,"type":"bid","bid_id":"b1","lot":"1","amount":NaN,"currency":"HKD"}', Code.BAD_VALUE, None),
-    (b'{"v":1,"type":"bid","bid_id":"b1","lot":"1","amount":Infinity,"currency":"HKD"}', Code.BAD_VALUE, None),
+    (b'{"v":1,"type":"bid","bid_id":"b1","lot":"1","amount":NaN,"currency":"HKD"}', Code.BAD_VALUE, "amount"),
+    (b'{"v":1,"type":"bid","bid_id":"b1","lot":"1","amount":Infinity,"currency":"HKD"}', Code.BAD_VALUE, "amount"),
     (b" " * 5000, Code.PAYLOAD_TOO_LARGE, None),
 ])
 def test_faults_have_specific_codes(payload, code, field):
