@@ -53,6 +53,7 @@ def build(config: HallBoxConfig, simulate: bool, display: Display | None = None,
     offset = time.localtime().tm_gmtoff
 
     def on_change(state: HallState) -> None:
+        state.stamp(hall.arbiter_now_ms())          # what just arrived gets its time and lot
         if narrate:
             narrator.on_change(state)
         if display is not None:

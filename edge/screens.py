@@ -7,6 +7,7 @@ is drawn as a placeholder with the name's initials, never an error on sale day.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,15 +38,69 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
 
 
 def text(surface: pygame.Surface, words: str, at: tuple[int, int], size: int, color: tuple[int, int, int] = INK,
-         bold: bool = False, width: int = 0, center: bool = False) -> int:
-    """Draw `words`, cut to `width` pixels if given; returns the height used."""
+         bold: bool = False, width: int = 0, center: bool = False) -> pygame.Rect:
+    """Draw `words`, cut to `width` pixels if given (single-line fields: a lot title); returns where it landed."""
     face = font(size, bold)
     while width and words and face.size(words)[0] > width:
         words = words[:-2] + "…" if len(words) > 2 else ""
     image = face.render(words, True, color)
     x = at[0] - image.get_width() // 2 if center else at[0]
-    surface.blit(image, (x, at[1]))
-    return image.get_height()
+    return surface.blit(image, (x, at[1]))
+
+
+def wrap(words: str, size: int, width: int, bold: bool = False) -> list[str]:
+    """`words` in lines no wider than `width` pixels, broken at spaces (a word too long for a line is
+    broken where it must): nothing is cut, so an amount or a name always shows whole."""
+    face, lines, line = font(size, bold), [], ""
+    if face.size(words)[0] <= width:
+        return [words] if words else []
+    for word in words.split():
+        candidate = f"{line} {word}" if line else word
+        if face.size(candidate)[0] <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while face.size(word)[0] > width and len(word) > 1:
+            cut = max([n for n in range(1, len(word)) if face.size(word[:n])[0] <= width] or [1])
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    return lines + [line] if line else lines
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where one text landed and the panel it belongs in: layouts are checked against these."""
+    words: str
+    box: pygame.Rect
+    panel: pygame.Rect
+
+
+class Page:
+    """Draws texts onto a surface and remembers where each landed, in which panel."""
+
+    def __init__(self, surface: pygame.Surface):
+        self.surface, self.placed = surface, []  # type: ignore[var-annotated]
+        self.whole = surface.get_rect()
+
+    def text(self, words: str, at: tuple[int, int], size: int, color: tuple[int, int, int] = INK, bold: bool = False,
+             width: int = 0, center: bool = False, panel: pygame.Rect | None = None) -> pygame.Rect:
+        box = text(self.surface, words, at, size, color, bold, width, center)
+        self.placed.append(Placed(words, box, panel or self.whole))
+        return box
+
+    def lines(self, words: str, at: tuple[int, int], size: int, color: tuple[int, int, int], panel: pygame.Rect,
+              bold: bool = False) -> int:
+        """Wrapped to the panel's width from `at`; lines that would leave the panel are not drawn.
+        Returns the y below the last line drawn (or `at`'s y when nothing fit)."""
+        y, step = at[1], font(size, bold).get_linesize()
+        for line in wrap(words, size, panel.right - at[0], bold):
+            if y + step > panel.bottom:
+                break
+            self.text(line, (at[0], y), size, color, bold, panel=panel)
+            y += step
+        return y
 
 
 def picture(media: str, name: str, size: int) -> pygame.Surface:
@@ -72,53 +127,91 @@ def _picture(path: Path, name: str, size: int, changed: int) -> pygame.Surface:
     return tile
 
 
-def draw_main(surface: pygame.Surface, view: MainView, media: str = "deploy/media") -> None:
+def draw_main(surface: pygame.Surface, view: MainView, media: str = "deploy/media") -> list[Placed]:
     w, h = surface.get_size()
     u = h // 36                                       # one unit: 30 px at 1080
+    page = Page(surface)
     surface.fill(PAPER)
     pygame.draw.rect(surface, STATUS.get(view.status, STATUS["pending"]), (0, 0, w, 4 * u))
-    text(surface, view.banner, (w // 2, u), 3 * u, INK, True, w - 4 * u, center=True)
+    page.text(view.banner, (w // 2, u), 3 * u, INK, True, w - 4 * u, center=True)
     left = 2 * u
     if view.image:
         surface.blit(picture(media, view.image, 12 * u), (left, 6 * u))
     x = left + (14 * u if view.image else 0)
-    text(surface, view.lot, (x, 6 * u), 2 * u, DIM)
-    text(surface, view.title, (x, 8 * u), 3 * u, INK, True, w - x - 2 * u)
-    text(surface, view.description, (x, 11 * u + u // 2), int(1.4 * u), DIM, width=w - x - 2 * u)
-    text(surface, view.estimate, (x, 13 * u + u // 2), int(1.4 * u), DIM, width=w - x - 2 * u)
-    text(surface, "Current bid", (left, 19 * u), int(1.5 * u), DIM)
-    text(surface, view.current, (left, 20 * u + u // 2), 6 * u, INK, True, w // 2)
-    text(surface, view.asking, (w // 2, 21 * u), 3 * u, (255, 220, 120), True, w // 2 - 2 * u)
+    page.text(view.lot, (x, 6 * u), 2 * u, DIM)
+    page.text(view.title, (x, 8 * u), 3 * u, INK, True, w - x - 2 * u)
+    page.text(view.description, (x, 11 * u + u // 2), int(1.4 * u), DIM, width=w - x - 2 * u)
+    page.text(view.estimate, (x, 13 * u + u // 2), int(1.4 * u), DIM, width=w - x - 2 * u)
+    page.text(view.current_caption, (left, 19 * u), int(1.5 * u), DIM)
+    page.text(view.current, (left, 20 * u + u // 2), 6 * u, INK, True, w // 2 - 3 * u)
+    right = pygame.Rect(w // 2, 19 * u, w // 2 - 2 * u, 8 * u)
+    page.text(view.asking, (w // 2, 21 * u), 3 * u, (255, 220, 120), True, right.width)
+    page.lines(view.reason, (w // 2, 21 * u), 2 * u, INK, right)
     if view.clock:
-        pygame.draw.rect(surface, (60, 60, 70), (w // 2, 25 * u, w // 2 - 2 * u, u))
-        pygame.draw.rect(surface, (255, 200, 60), (w // 2, 25 * u, int((w // 2 - 2 * u) * view.clock.remaining), u))
-        text(surface, f"Clock {view.clock.price}", (w // 2, 26 * u + u // 2), 3 * u, (255, 220, 120), True)
+        pygame.draw.rect(surface, (60, 60, 70), (w // 2, 25 * u, right.width, u))
+        pygame.draw.rect(surface, (255, 200, 60), (w // 2, 25 * u, int(right.width * view.clock.remaining), u))
+        page.text(f"Clock {view.clock.price}", (w // 2, 26 * u + u // 2), 3 * u, (255, 220, 120), True, right.width)
     if view.leader:
         y = 28 * u
         pygame.draw.rect(surface, CHANNEL.get(view.leader.channel, DIM), (left, y, u // 2, 5 * u))
         if view.leader.avatar:
             surface.blit(picture(media, view.leader.avatar, 5 * u), (left + u, y))
-        text(surface, "Leading", (left + 7 * u, y), int(1.4 * u), DIM)
-        text(surface, view.leader.label, (left + 7 * u, y + 2 * u), 3 * u, INK, True, w // 2)
-    text(surface, f"{view.online} online", (w - 14 * u, 28 * u), 2 * u, DIM)
-    for index, avatar in enumerate(view.avatars[:6]):
-        surface.blit(picture(media, avatar, 2 * u), (w - 14 * u + index * int(2.2 * u), 30 * u + u // 2))
-    text(surface, view.link, (left, h - 2 * u), int(1.3 * u), DIM if view.link_ok else (255, 90, 90), width=w - 4 * u)
+        page.text(view.leader_caption, (left + 7 * u, y), int(1.4 * u), DIM)
+        page.text(view.leader.label, (left + 7 * u, y + 2 * u), 3 * u, INK, True, w - 23 * u)
+    page.text(f"{view.online} online", (w - 14 * u, 28 * u), 2 * u, DIM)
+    for index, avatar in enumerate(view.avatars[:5]):
+        surface.blit(picture(media, avatar, 2 * u), (w - 14 * u + index * int(2.4 * u), 30 * u + u // 2))
+    page.text(view.link, (left, h - 2 * u), int(1.3 * u), DIM if view.link_ok else (255, 90, 90), width=w - 4 * u)
+    return page.placed
 
 
-def draw_paddle(surface: pygame.Surface, view: PaddleView, media: str = "deploy/media") -> None:
-    if view.mirror is not None:
-        draw_main(surface, view.mirror, media)
-        return
+def draw_mirror(surface: pygame.Surface, view: MainView) -> list[Placed]:
+    """The main display's facts laid out for a paddle's small panel: few words, large enough to read
+    at arm's length (the smallest text is a twelfth of the panel's height: 20 px at 240)."""
     w, h = surface.get_size()
     u = h // 24                                       # 10 px at 240
+    page = Page(surface)
+    surface.fill(PAPER)
+    strip = pygame.Rect(0, 0, w, 5 * u)
+    pygame.draw.rect(surface, STATUS.get(view.status, STATUS["pending"]), strip)
+    words = view.banner.split(" to ")[0] if view.status == "sold" else view.banner
+    page.text(words, (w // 2, u + u // 2), int(3.2 * u), INK, True, w - 2 * u, center=True, panel=strip)
+    body = pygame.Rect(u, 6 * u, w - 2 * u, h - 7 * u)
+    page.text(f"{view.lot}  {view.title}", (u, 6 * u), int(2.4 * u), DIM, width=body.width, panel=body)
+    page.text(f"{view.current_caption}: {view.current}", (u, 9 * u), int(3.2 * u), INK, True, body.width, panel=body)
+    y = 13 * u
+    if view.clock:
+        page.text(f"Clock {view.clock.price}", (u, y), int(3.2 * u), (255, 220, 120), True, body.width, panel=body)
+    elif view.asking:
+        page.text(view.asking, (u, y), int(3.2 * u), (255, 220, 120), True, body.width, panel=body)
+    elif view.reason:
+        page.lines(view.reason, (u, y), int(2.4 * u), INK, pygame.Rect(u, y, body.width, 4 * u))
+    if view.leader:
+        page.text(view.leader_caption, (u, 17 * u), 2 * u, DIM, panel=body)
+        page.text(view.leader.label, (u, 19 * u + u // 2), int(2.6 * u), CHANNEL.get(view.leader.channel, INK), True, body.width, panel=body)
+    return page.placed
+
+
+def draw_paddle(surface: pygame.Surface, view: PaddleView, media: str = "deploy/media") -> list[Placed]:
+    if view.mirror is not None:
+        return draw_mirror(surface, view.mirror)
+    w, h = surface.get_size()
+    u = h // 24                                       # 10 px at 240
+    page = Page(surface)
     surface.fill(TONES.get(view.tone, TONES["neutral"]))
-    text(surface, f"{view.number}", (u, u), 4 * u, INK, True)
-    text(surface, view.holder, (7 * u, int(1.5 * u)), 2 * u, INK, width=w - 8 * u)
-    text(surface, view.headline, (w // 2, 6 * u), 4 * u, INK, True, w - 2 * u, center=True)
-    text(surface, view.detail, (w // 2, 10 * u + u // 2), 2 * u, INK, width=w - 2 * u, center=True)
-    for index, line in enumerate(view.bids):
-        text(surface, line, (u, 13 * u + index * 2 * u), int(1.7 * u), INK, width=w - 2 * u)
+    page.text(f"{view.number}", (u, u), 4 * u, INK, True)
+    page.text(view.holder, (7 * u, int(1.5 * u)), 2 * u, INK, width=w - 8 * u)
+    page.text(view.headline, (w // 2, 5 * u + u // 2), 4 * u, INK, True, w - 2 * u, center=True)
+    page.text(view.detail, (w // 2, 9 * u + u // 2), int(2.2 * u), INK, width=w - 2 * u, center=True)
+    y = 13 * u
+    if view.banner:
+        strip = pygame.Rect(0, y - u // 2, w, 4 * u)
+        pygame.draw.rect(surface, STATUS["fair_warning"], strip)
+        page.text(view.banner, (w // 2, y), 3 * u, PAPER, True, w - 2 * u, center=True, panel=strip)
+        y += 4 * u
+    for line in view.bids[-((h - 4 * u - y) // (2 * u)):] if h - 4 * u > y + 2 * u else ():
+        page.text(line, (u, y), int(1.8 * u), INK, width=w - 2 * u)
+        y += 2 * u
     bar = pygame.Rect(u, h - 3 * u, w - 2 * u, 2 * u)
     pygame.draw.rect(surface, (30, 30, 30), bar)
     fill = (255, 255, 255) if view.pressed else (200, 200, 200)
@@ -128,31 +221,47 @@ def draw_paddle(surface: pygame.Surface, view: PaddleView, media: str = "deploy/
         pygame.draw.line(surface, (255, 80, 80), (x, bar.y - u // 2), (x, bar.bottom), 2)
     if view.pressed:
         pygame.draw.rect(surface, INK, surface.get_rect(), max(2, u // 2))
+    return page.placed
 
 
-def draw_auctioneer(surface: pygame.Surface, view: AuctioneerView) -> None:
+def draw_auctioneer(surface: pygame.Surface, view: AuctioneerView) -> list[Placed]:
     w, h = surface.get_size()
-    u = h // 40
+    u = h // 40                                       # 20 px at 800
+    page = Page(surface)
     surface.fill((12, 14, 18))
-    text(surface, view.lot, (u, u), 2 * u, INK, True, w - 2 * u)
-    text(surface, f"{view.asking}   {view.reserve}   {view.online}", (u, 3 * u + u // 2), int(1.5 * u), (255, 220, 120), width=w - 2 * u)
-    column = w // 3
-    text(surface, "Run list", (u, 6 * u), int(1.4 * u), DIM, True)
-    for index, (lot, title, status) in enumerate(view.run_list[:14]):
-        color = STATUS.get(status, DIM)
-        text(surface, f"{lot:>4} {status:<12} {title}", (u, 8 * u + index * int(1.6 * u)), int(1.3 * u), color, width=column - 2 * u)
-    text(surface, "Bids (newest first)", (column, 6 * u), int(1.4 * u), DIM, True)
-    for index, line in enumerate(view.history[:12]):
-        channel = line.split()[2] if len(line.split()) > 2 else ""
-        text(surface, line, (column, 8 * u + index * int(1.6 * u)), int(1.3 * u), CHANNEL.get(channel, INK), width=column - u)
-    right = 2 * column
-    text(surface, "Light touches", (right, 6 * u), int(1.4 * u), DIM, True)
-    for index, line in enumerate(view.intents):
-        text(surface, line, (right, 8 * u + index * int(1.6 * u)), int(1.3 * u), (255, 220, 120), width=column - u)
-    text(surface, "Notices", (right, 17 * u), int(1.4 * u), DIM, True)
-    for index, line in enumerate(view.notices):
-        text(surface, line.splitlines()[0], (right, 19 * u + index * int(1.6 * u)), int(1.3 * u), INK, width=column - u)
+    page.text(view.lot, (u, u), 2 * u, INK, True, w - 2 * u)
+    page.text(f"{view.asking}   {view.reserve}   {view.online}", (u, 3 * u + u // 2), int(1.5 * u), (255, 220, 120), width=w - 2 * u)
+    row, size, bottom = int(1.6 * u), int(1.3 * u), h - 7 * u
+    runs = pygame.Rect(u, 8 * u, w // 4 - 2 * u, bottom - 8 * u)
+    page.text("Run list", (u, 6 * u), int(1.4 * u), DIM, True)
+    for index, (lot, title, status) in enumerate(view.run_list[:runs.height // row]):
+        page.text(f"{lot:>4} {status.replace('_', ' '):<12} {title}", (u, runs.y + index * row), size, STATUS.get(status, DIM),
+                  width=runs.width, panel=runs)
+    bids = pygame.Rect(w // 4, 8 * u, w * 3 // 8 - u, bottom - 8 * u)
+    page.text("Bids (newest first)", (bids.x, 6 * u), int(1.4 * u), DIM, True)
+    y = bids.y
+    for line in view.history:                        # a long name wraps: the list never cuts a bidder
+        below = page.lines(line.text, (bids.x, y), size, CHANNEL.get(line.channel, INK), bids)
+        if below == y:
+            break
+        y = below + u // 4
+    right = w * 5 // 8
+    touches = pygame.Rect(right, 8 * u, w - right - u, 5 * row)
+    page.text("Light touches (this lot)", (right, 6 * u), int(1.4 * u), DIM, True)
+    for index, line in enumerate(view.intents[:5]):
+        page.text(line, (right, touches.y + index * row), size, (255, 220, 120), width=touches.width, panel=touches)
+    notices = pygame.Rect(right, touches.bottom + 3 * u, w - right - u, bottom - touches.bottom - 3 * u)
+    page.text("Notices (newest first)", (right, notices.y - 2 * u), int(1.4 * u), DIM, True)
+    y = notices.y
+    for notice in view.notices:                      # newest first: the oldest scroll off the bottom
+        stamp = page.text(notice.time, (right, y), size, DIM, panel=notices) if notice.time and y + row <= notices.bottom else None
+        indent = stamp.width + u // 2 if stamp else 0
+        below = page.lines(notice.text, (right + indent, y), size, INK, notices)
+        if below == y:
+            break
+        y = below + u // 3
     half = (len(view.keys) + 1) // 2
-    text(surface, "Keys: " + " | ".join(view.keys[:half]), (u, h - 6 * u), int(1.2 * u), DIM, width=w - 2 * u)
-    text(surface, "      " + " | ".join(view.keys[half:]), (u, h - 4 * u - u // 2), int(1.2 * u), DIM, width=w - 2 * u)
-    text(surface, view.link, (u, h - 2 * u), int(1.3 * u), DIM if view.link_ok else (255, 90, 90), width=w - 2 * u)
+    page.text("Keys: " + " | ".join(view.keys[:half]), (u, h - 6 * u), int(1.2 * u), DIM, width=w - 2 * u)
+    page.text("      " + " | ".join(view.keys[half:]), (u, h - 4 * u - u // 2), int(1.2 * u), DIM, width=w - 2 * u)
+    page.text(view.link, (u, h - 2 * u), int(1.3 * u), DIM if view.link_ok else (255, 90, 90), width=w - 2 * u)
+    return page.placed

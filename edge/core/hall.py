@@ -5,6 +5,7 @@ Displays draw from this (edge/core/views.py derives what each screen shows); the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from shared import messages
 
@@ -35,6 +36,22 @@ class PaddleState:
     calibrated: bool = False
 
 
+class Touch(NamedTuple):
+    """A light touch (an intent signal, not a bid), tied to the lot it was made on."""
+    paddle: int
+    grams: int
+    lot: str | None
+    at_ms: int
+
+
+@dataclass
+class Note:
+    """A notice for the auctioneer, with the lot it came during and when (the arbiter's clock)."""
+    text: str
+    lot: str | None
+    at_ms: int | None = None      # set by HallState.stamp
+
+
 @dataclass
 class HallState:
     sale: str
@@ -44,8 +61,9 @@ class HallState:
     link_up: bool = False
     link_since: float = 0.0
     waiting: int = 0
-    intents: list[tuple[int, int]] = field(default_factory=list)      # (paddle, peak grams), newest last
+    intents: list[tuple[int, int] | Touch] = field(default_factory=list)   # (paddle, peak grams), newest last; stamp() dates them
     notices: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)                    # the notices with their lot and time
     lot_statuses: dict[str, str] = field(default_factory=dict)       # every lot seen, for the run list
 
     def record(self, paddle: int, bid: BidRecord) -> None:
@@ -63,6 +81,17 @@ class HallState:
     def note(self, text: str) -> None:
         self.notices.append(text)
         del self.notices[:-MAX_REMEMBERED]
+        self.notes.append(Note(text, self.lot.lot if self.lot else None))
+        del self.notes[:-MAX_REMEMBERED]
+
+    def stamp(self, now_ms: int) -> None:
+        """Date what arrived since the last change (the loop calls this after each one): notices get
+        their time, touches their time and lot, so the screens can show when and drop stale ones."""
+        lot = self.lot.lot if self.lot else None
+        for note in self.notes:
+            if note.at_ms is None:
+                note.at_ms = now_ms
+        self.intents[:] = [t if isinstance(t, Touch) else Touch(t[0], t[1], lot, now_ms) for t in self.intents]
 
 
 def bid_amount(lot: messages.LotState | None, tier: int, now_ms: int) -> int | None:

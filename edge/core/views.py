@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.core.hall import HallState, PaddleState
+from edge.core.hall import HallState, PaddleState, Touch
 from edge.core.press import PressPolicy
 from shared import messages
 from shared.money import format_amount
 
 BANNERS = {"pending": "NOT YET OPEN", "open": "OPEN", "fair_warning": "FAIR WARNING", "paused": "PAUSED",
            "sold": "SOLD", "passed": "PASSED"}
+CLOCK_RUNS = ("open", "fair_warning")      # a Dutch clock falls only while the lot takes bids
+CLOSED = ("sold", "passed")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class MainView:
     avatars: tuple[str, ...]
     link: str
     link_ok: bool
+    current_caption: str = "Current bid"      # Hammer price | Highest bid once the lot closed
+    leader_caption: str = "Leading"           # Bought by, once sold
+    reason: str = ""                          # why a closed lot closed as it did
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,20 @@ class PaddleView:
     marks: tuple[float, float]    # where firm and hard sit on the bar
     pressed: bool
     mirror: MainView | None = None
+    banner: str = ""              # the room's call every paddle shows (FAIR WARNING)
+
+
+@dataclass(frozen=True)
+class BidLine:
+    """One accepted bid on the auctioneer's list; the channel travels as a field (it picks the colour)."""
+    text: str
+    channel: str                  # hall | online | floor
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    time: str                     # HH:MM:SS, local to the room ("" before it was dated)
+    text: str                     # whole: the renderer wraps it, never cuts it
 
 
 @dataclass(frozen=True)
@@ -70,10 +89,10 @@ class AuctioneerView:
     lot: str
     reserve: str
     asking: str
-    history: tuple[str, ...]
+    history: tuple[BidLine, ...]
     online: str
     intents: tuple[str, ...]
-    notices: tuple[str, ...]
+    notices: tuple[NoticeLine, ...]                 # newest first
     link: str
     link_ok: bool
     keys: tuple[str, ...]
@@ -103,60 +122,88 @@ def link_text(state: HallState, now: float) -> tuple[str, bool]:
     return f"cloud link DOWN for {max(0, int(now - state.link_since))} s{waiting}", False
 
 
+def price_now(lot: messages.LotState, now_ms: int) -> int | None:
+    """What a bid names now: a running Dutch clock's price by the arbiter's clock (`now_ms`), the same
+    formula the arbiter judges by (shared/dutch.py); on an English lot the asking price."""
+    if lot.dutch is not None and lot.status in CLOCK_RUNS:
+        return lot.dutch.price_at(now_ms)
+    return lot.asking
+
+
+def outcome(lot: messages.LotState) -> tuple[str, str]:
+    """A closed lot's result and its reason, derived from the lot state: (banner, reason)."""
+    if lot.status == "sold" and lot.leader is not None:
+        how = "accepted on the Dutch clock" if lot.kind == "dutch" else "the highest bid at the hammer"
+        return f"SOLD to {lot.leader.label} for {_money(lot, lot.current_bid)}", how
+    if lot.status == "passed":
+        if not lot.bids:
+            return "PASSED", "the clock reached its floor with no acceptance" if lot.kind == "dutch" else "no bids"
+        if not lot.reserve_met:
+            return "PASSED", f"reserve not met: highest bid {_money(lot, lot.current_bid)}"
+        return "PASSED", "passed by the auctioneer"
+    return BANNERS.get(lot.status, lot.status.upper()), ""
+
+
 def main_view(state: HallState, now: float, now_ms: int) -> MainView:
     lot = state.lot
     link, ok = link_text(state, now)
     if lot is None:
         return MainView("", "Waiting for the first lot", "", "", None, "-", "", None, "pending", BANNERS["pending"],
                         None, 0, (), link, ok)
-    leader = lot.leader
+    closed = lot.status in CLOSED
+    leader = lot.leader if lot.status != "passed" else None
     leader_view = LeaderView(leader.label, leader.channel, leader.avatar, leader.paddle) if leader else None
-    banner = BANNERS.get(lot.status, lot.status.upper())
-    if lot.status == "sold" and leader:
-        banner = f"SOLD to {leader.label} for {_money(lot, lot.current_bid)}"
+    banner, reason = outcome(lot)
     clock = None
-    if lot.dutch is not None:
-        price = lot.dutch.price_at(now_ms) if lot.status in ("open", "fair_warning") else lot.current_bid or lot.dutch.floor
+    if lot.dutch is not None and not closed:
+        price = price_now(lot, now_ms) or lot.dutch.floor
         span = max(1, lot.dutch.top - lot.dutch.floor)
         clock = ClockView(_money(lot, price), max(0.0, min(1.0, (price - lot.dutch.floor) / span)))
     estimate = (f"Estimate {_money(lot, lot.estimate_low)} - {_money(lot, lot.estimate_high)}"
                 if lot.estimate_low is not None and lot.estimate_high is not None else "")
-    asking = f"Asking {_money(lot, lot.asking)}" if lot.asking is not None and lot.kind == "english" else ""
+    asking = f"Asking {_money(lot, lot.asking)}" if lot.asking is not None and lot.kind == "english" and not closed else ""
+    captions = {"sold": ("Hammer price", "Bought by"), "passed": ("Highest bid", "")}.get(lot.status, ("Current bid", "Leading"))
     return MainView(f"Lot {lot.lot}", lot.title, lot.description, estimate, lot.image, _money(lot, lot.current_bid),
-                    asking, leader_view, lot.status, banner, clock, lot.online_bidders, lot.online_avatars, link, ok)
+                    asking, leader_view, lot.status, banner, clock, lot.online_bidders, lot.online_avatars, link, ok,
+                    captions[0], captions[1], reason)
 
 
-def _headline(paddle: PaddleState, lot: messages.LotState | None, link_ok: bool) -> tuple[str, str, str]:
+def _headline(paddle: PaddleState, lot: messages.LotState | None, link_ok: bool, now_ms: int) -> tuple[str, str, str]:
     mine = [b for b in paddle.bids if lot is not None and b.lot == lot.lot]
     leading = lot is not None and lot.leader is not None and lot.leader.paddle == paddle.number and lot.leader.channel != "online"
     if lot is None:
         return "NO LOT OPEN", paddle.feedback, "closed"
     if lot.status == "sold":
-        return ("SOLD TO YOU", f"for {_money(lot, lot.current_bid)}", "won") if leading else ("LOT CLOSED", "sold", "closed")
-    if lot.status in ("passed", "pending"):
+        return ("SOLD TO YOU", f"for {_money(lot, lot.current_bid)}", "won") if leading else ("LOT CLOSED", f"sold for {_money(lot, lot.current_bid)}", "closed")
+    if lot.status == "passed":
+        return "LOT CLOSED", f"passed: {outcome(lot)[1]}", "closed"
+    if lot.status == "pending":
         return "LOT CLOSED", BANNERS[lot.status].lower(), "closed"
     if mine and mine[-1].status in ("queued", "sent"):
         detail = "kept until the link returns" if not link_ok else f"{_money(lot, mine[-1].amount)}, waiting for the arbiter"
         return "BID SENT" if link_ok else "BID KEPT", detail, "pending"
+    price = f"{'clock at' if lot.kind == 'dutch' else 'asking'} {_money(lot, price_now(lot, now_ms))}"
     if leading:
         return "YOU LEAD", f"at {_money(lot, lot.current_bid)}", "lead"
     if mine and mine[-1].status == "rejected":
         return "NOT ACCEPTED", mine[-1].message, "outbid"
     if any(b.status == "accepted" for b in mine):
-        return "OUTBID", f"asking {_money(lot, lot.asking)}", "outbid"
+        return "OUTBID", price, "outbid"
     if lot.status == "paused":
         return "PAUSED", "wait for the auctioneer", "closed"
-    return f"LOT {lot.lot}", f"asking {_money(lot, lot.asking)}", "neutral"
+    return f"LOT {lot.lot}", price, "neutral"
 
 
-def paddle_view(state: HallState, number: int, holder: str, policy: PressPolicy, mirror: MainView | None = None) -> PaddleView:
+def paddle_view(state: HallState, number: int, holder: str, policy: PressPolicy, mirror: MainView | None = None,
+                now_ms: int = 0) -> PaddleView:
     paddle = state.paddles[number]
     lot = state.lot
-    headline, detail, tone = _headline(paddle, lot, state.link_up)
+    headline, detail, tone = _headline(paddle, lot, state.link_up, now_ms)
     full = policy.hard_grams * 1.5
     bids = tuple(f"{_money(lot, b.amount)} {b.status}" for b in paddle.bids if lot is not None and b.lot == lot.lot)[-4:]
+    banner = BANNERS["fair_warning"] if lot is not None and lot.status == "fair_warning" else ""
     return PaddleView(number, holder, headline, detail, tone, bids, min(1.0, max(0, paddle.force) / full), paddle.tier,
-                      (policy.firm_grams / full, policy.hard_grams / full), paddle.pressed, mirror)
+                      (policy.firm_grams / full, policy.hard_grams / full), paddle.pressed, mirror, banner)
 
 
 def clock_time(at_ms: int, utc_offset_s: int) -> str:
@@ -164,24 +211,33 @@ def clock_time(at_ms: int, utc_offset_s: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def auctioneer_view(state: HallState, run_list: list[tuple[str, str]], now: float, utc_offset_s: int = 0) -> AuctioneerView:
+def auctioneer_view(state: HallState, run_list: list[tuple[str, str]], now: float, utc_offset_s: int = 0,
+                    now_ms: int = 0) -> AuctioneerView:
     lot = state.lot
     link, ok = link_text(state, now)
     runs = tuple((lot_id, title, state.lot_statuses.get(lot_id, "pending")) for lot_id, title in run_list)
+    notices = tuple(NoticeLine(clock_time(n.at_ms, utc_offset_s) if n.at_ms is not None else "", n.text) for n in reversed(state.notes))
     if lot is None:
-        return AuctioneerView(runs, "no lot open", "", "", (), "", (), tuple(state.notices[-6:]), link, ok, KEYS)
+        return AuctioneerView(runs, "no lot open", "", "", (), "", (), notices, link, ok, KEYS)
     reserve = "reserve met" if lot.reserve_met else "reserve NOT met"
-    history = tuple(f"{clock_time(entry.at_ms, utc_offset_s)}  {_money(lot, entry.amount):>14}  {entry.channel:<6}  {entry.label}"
-                    for entry in reversed(lot.history))
-    intents = tuple(f"paddle {paddle}: light touch {grams} g" for paddle, grams in reversed(state.intents[-5:]))
-    return AuctioneerView(runs, f"Lot {lot.lot}: {lot.title} [{BANNERS.get(lot.status, lot.status)}]", reserve,
-                          f"current {_money(lot, lot.current_bid)}, asking {_money(lot, lot.asking)}", history,
-                          f"{lot.online_bidders} online", intents, tuple(state.notices[-6:]), link, ok, KEYS)
+    history = tuple(BidLine(f"{clock_time(entry.at_ms, utc_offset_s)}  {_money(lot, entry.amount):>14}  {entry.channel:<6}  {entry.label}",
+                            entry.channel) for entry in reversed(lot.history))
+    touches = [t for t in state.intents if isinstance(t, Touch) and t.lot == lot.lot]
+    intents = tuple(f"{clock_time(t.at_ms, utc_offset_s)}  paddle {t.paddle}: light touch {t.grams} g" for t in reversed(touches[-5:]))
+    banner, reason = outcome(lot)
+    if lot.status in CLOSED:
+        prices = f"{banner}: {reason}"
+    elif lot.kind == "dutch":
+        prices = f"clock at {_money(lot, price_now(lot, now_ms))}"
+    else:
+        prices = f"current {_money(lot, lot.current_bid)}, asking {_money(lot, lot.asking)}"
+    return AuctioneerView(runs, f"Lot {lot.lot}: {lot.title} [{BANNERS.get(lot.status, lot.status)}]", reserve, prices,
+                          history, f"{lot.online_bidders} online", intents, notices, link, ok, KEYS)
 
 
 def all_views(state: HallState, holders: dict[int, str], run_list: list[tuple[str, str]], policy: PressPolicy,
               mirror: frozenset[int], now: float, now_ms: int, utc_offset_s: int = 0) -> Views:
     main = main_view(state, now, now_ms)
-    paddles = {number: paddle_view(state, number, holders.get(number, "unregistered"), policy, main if number in mirror else None)
+    paddles = {number: paddle_view(state, number, holders.get(number, "unregistered"), policy, main if number in mirror else None, now_ms)
                for number in state.paddles}
-    return Views(main, auctioneer_view(state, run_list, now, utc_offset_s), paddles)
+    return Views(main, auctioneer_view(state, run_list, now, utc_offset_s, now_ms), paddles)

@@ -12,9 +12,10 @@ from edge.config import DisplayConfig  # noqa: E402
 from edge.core.views import all_views  # noqa: E402
 from edge.display import Display, framebuffer_bytes  # noqa: E402
 from edge.screens import pygame  # noqa: E402
+from shared import messages  # noqa: E402
 from tests.edge.test_views import ALICE, POLICY, bid, lot, state  # noqa: E402
 
-MAIN, PADDLE = (1920, 1080), (320, 240)
+MAIN, PADDLE, AUCTIONEER = (1920, 1080), (320, 240), (1280, 800)
 
 
 def surface(size):
@@ -31,6 +32,11 @@ def ink_in(canvas, rect) -> int:
     area = canvas.subsurface(pygame.Rect(rect))
     return sum(1 for x in range(0, area.get_width(), 2) for y in range(0, area.get_height(), 2)
                if sum(area.get_at((x, y))[:3]) > 600)
+
+
+def colours_in(canvas, rect) -> set[tuple[int, int, int]]:
+    area = canvas.subsurface(pygame.Rect(rect))
+    return {tuple(area.get_at((x, y))[:3]) for x in range(area.get_width()) for y in range(area.get_height())}
 
 
 def test_banner_colour_follows_the_lot_state():
@@ -81,12 +87,71 @@ def test_force_bar_fills_to_the_pressed_force():
     assert canvas.get_at((310 - 20, bar_y))[:3] == (30, 30, 30)
 
 
-def test_mirror_mode_matches_the_main_display_pixel_for_pixel():
-    shown = views(mirror=frozenset({12}))
-    mirrored, main = surface(PADDLE), surface(PADDLE)
-    screens.draw_paddle(mirrored, shown.paddles[12], media="/nonexistent")
-    screens.draw_main(main, shown.main, media="/nonexistent")
-    assert pygame.image.tobytes(mirrored, "RGB") == pygame.image.tobytes(main, "RGB")
+def test_a_mirrored_paddle_gets_a_layout_for_its_panel_readable_at_arms_length():
+    shown = views(lot(leader=ALICE), mirror=frozenset({12}))
+    canvas = surface(PADDLE)
+    placed = screens.draw_paddle(canvas, shown.paddles[12], media="/nonexistent")
+    words = [p.words for p in placed]
+    assert words[:4] == ["OPEN", "Lot 1  Proof dollar", "Current bid: 800 HKD", "Asking 850 HKD"] and "alice_hk" in words
+    assert min(p.box.height for p in placed) >= PADDLE[1] // 16          # 15 px and more, not the 3-5 px of a shrunk 1080p
+    assert all(canvas.get_rect().contains(p.box) for p in placed)
+
+
+def test_fair_warning_is_painted_on_every_paddle():
+    shown = views(lot("fair_warning"), mirror=frozenset({12}), p11=[bid(80_000, "accepted")])
+    for number in (11, 12):
+        canvas = surface(PADDLE)
+        placed = screens.draw_paddle(canvas, shown.paddles[number], media="/nonexistent")
+        banner = next(p for p in placed if p.words == "FAIR WARNING")
+        assert canvas.get_at((2, banner.box.centery))[:3] == screens.STATUS["fair_warning"]
+
+
+def test_bid_list_colours_come_from_the_channel_field():
+    history = (messages.HistoryEntry(100_000, "Paddle 11 · Mrs Chan", "hall", 3, 0),
+               messages.HistoryEntry(110_000, "alice_hk", "online", 4, 1_000))
+    canvas = surface(AUCTIONEER)
+    placed = screens.draw_auctioneer(canvas, views(lot(leader=ALICE, history=history)).auctioneer)
+    for label, channel in (("alice_hk", "online"), ("Mrs Chan", "hall")):
+        box = next(p.box for p in placed if label in p.words)
+        assert colours_in(canvas, box) & {screens.CHANNEL[channel]}, f"{label} not drawn in the {channel} colour"
+
+
+def test_notices_wrap_whole_with_their_time_and_the_oldest_scroll_off():
+    hall = state(lot())
+    late = "late: lot 1 was sold 19 ms before your bid of 1,200 HKD from Paddle 12 · Mrs Chan-Wong, recorded for the report"
+    for minute in range(30):
+        hall.note(f"ok: notice {minute}")
+        hall.stamp(minute * 60_000)
+    hall.note(late)
+    hall.stamp(31 * 60_000)
+    shown = all_views(hall, {}, [], POLICY, frozenset(), 0, 0).auctioneer
+    canvas = surface(AUCTIONEER)
+    placed = screens.draw_auctioneer(canvas, shown)
+    notices = [p for p in placed if p.panel.x >= AUCTIONEER[0] // 2 and p.panel.y > 300]
+    assert notices[0].words == "00:31:00"
+    assert " ".join(p.words for p in notices[1:]).startswith(late)        # wrapped, nothing cut
+    assert len({p.box.y for p in notices if p.words.startswith("late") or p.words in late}) > 1
+    assert "ok: notice 29" in [p.words for p in notices] and "ok: notice 0" not in [p.words for p in notices]
+    assert all(ink_in(canvas, p.box) > 0 for p in notices if not p.words[:2].isdigit())   # the texts, in ink
+
+
+def test_every_text_lies_inside_its_panel_on_every_screen():
+    passed = lot("passed", current=55_000, asking=None)
+    clock = messages.DutchClock(1_000_000, 500_000, 0, 10_000, "steps", 1_000, 1_000_000)
+    dutch = messages.LotState("s", "3", "A very long title for a dragon dollar struck in 1866 at the Hong Kong mint", "dutch",
+                              "open", "HKD", 1_000_000, None, None, 0, True, 4, dutch=clock, image="lots/3.png")
+    hall = state(lot(leader=ALICE, history=tuple(messages.HistoryEntry(80_000 + n, "A rather long bidder name · Mrs Chan-Wong", "hall", n, n)
+                                                 for n in range(20))))
+    for n in range(12):
+        hall.note(f"notice {n}: " + "a long notice about a late bid of 1,200 HKD " * 3)
+    hall.stamp(0)
+    for shown in (views(passed, mirror=frozenset({12})), views(dutch, mirror=frozenset({12})),
+                  all_views(hall, {11: "Mrs Chan"}, [(str(n), f"Lot number {n}") for n in range(40)], POLICY, frozenset({12}), 0, 0)):
+        for size, draw, view in ((MAIN, screens.draw_main, shown.main), (AUCTIONEER, screens.draw_auctioneer, shown.auctioneer),
+                                 (PADDLE, screens.draw_paddle, shown.paddles[11]), (PADDLE, screens.draw_paddle, shown.paddles[12])):
+            canvas = surface(size)
+            for placed in draw(canvas, view):
+                assert placed.panel.contains(placed.box) and canvas.get_rect().contains(placed.box), (placed.words, placed.box, placed.panel)
 
 
 def test_framebuffer_pixel_formats():
