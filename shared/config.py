@@ -74,7 +74,7 @@ def read(path: str | Path | None) -> tuple[Path, dict[str, Any]]:
     source = Path(path) if path else DEFAULT_FILE
     try:
         table = tomllib.loads(source.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:   # a file not in UTF-8 too
         raise ConfigError(f"{source}: {exc}") from None
     unknown = set(table) - CLOUD_SECTIONS - HALL_SECTIONS
     if unknown:
