@@ -209,7 +209,7 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> 
         config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
         env = os.environ | {"PYTHONPATH": str(ROOT)}
         arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--config", str(config), "--port", str(broker.port),
-                                    "--journal", str(Path(tmp) / "journal.sqlite3")],
+                                    "--journal", str(Path(tmp) / "journal.sqlite3"), "--new"],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         try:
             assert arbiter.stdout and arbiter.stdout.readline().startswith("arbiter ready")

@@ -25,7 +25,9 @@ from typing import Any
 from bench.relay import Relay
 from cloud.broker import Bridge, Broker
 from cloud.core import events as ev
-from cloud.journal import Journal
+from cloud.config import Config
+from cloud.domains import house_codec, new_house, sale_events
+from cloud.kernel.store import Journal
 from edge.demo import DEMO_PINS
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
@@ -97,8 +99,9 @@ class Topology:
     def start_arbiter(self) -> None:
         config = self.work / "sale.toml"          # drills test durability: no per-bidder rate limit
         config.write_text(DEFAULT_FILE.read_text().replace("bids_per_s = 5", "bids_per_s = 0"))
+        new = [] if self.journal.exists() else ["--new"]
         self.arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(self.cloud.port), "--journal", str(self.journal),
-                                         "--config", str(config)],
+                                         "--config", str(config), *new],
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self.env, cwd=ROOT)
         assert self.arbiter.stdout and self.arbiter.stdout.readline().startswith("arbiter ready")
 
@@ -153,13 +156,14 @@ def decided(journal: Path) -> tuple[collections.Counter[str], dict[str, str]]:
     """From the arbiter's journal: how often each bid_id was decided, and how (code)."""
     times: collections.Counter[str] = collections.Counter()
     outcome: dict[str, str] = {}
-    store = Journal.open(journal)
+    store = Journal.resume(journal, house_codec(new_house(Config())))
     try:
         for entry in store.entries():
-            for event in entry.events:
+            for event in sale_events(entry.events):
                 if isinstance(event, (ev.BidAccepted, ev.BidRejected, ev.LateBidRecorded)):
                     times[event.bid_id] += 1
-                    outcome[event.bid_id] = "ACCEPTED" if isinstance(event, ev.BidAccepted) else getattr(event, "code", "LATE_BID")
+                    outcome[event.bid_id] = ("ACCEPTED" if isinstance(event, ev.BidAccepted) else
+                                             event.code.name if isinstance(event, ev.BidRejected) else "LATE_BID")
     finally:
         store.close()
     return times, outcome

@@ -1,47 +1,74 @@
-"""The arbiter process: the only place that wires the journal, the engine and MQTT together.
+"""The house's engine process: the only place that wires the journal, the kernel and MQTT together.
 
-    ./hall arbiter [--config FILE] [--journal PATH] [--port N]
-Starts (or resumes: the journal is replayed) the sale in the config, then serves until SIGTERM.
+    ./hall arbiter [--config FILE] [--journal PATH] [--port N] [--new]
+Resumes the house whose journal is given (snapshot + journal), or with --new creates it; loads the
+config's sale if the house does not have it yet; then serves until SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sys
 import threading
 from dataclasses import replace
 
 from cloud.config import Config, load
-from cloud.core.commands import StartSale
-from cloud.engine import Engine, run_sync
-from cloud.journal import Journal
-from cloud.outbound import Publication, catalog_publication, lot_publication
+from cloud.core.commands import LoadSale
+from cloud.core.domain import Auctions, sale_state
+from cloud.core.outbound import catalog_publication, lot_publication
+from cloud.domains import house_codec, new_house
+from cloud.kernel.domain import Publication
+from cloud.kernel.engine import Engine, run_sync
+from cloud.kernel.store import Journal, JournalError
 from cloud.transports.mqtt import MqttTransport, RateLimit
+from cloud.transports.published import published_seq
 
 log = logging.getLogger("arbiter")
 
 
 class Arbiter:
-    """Journal + engine + MQTT, started and stopped as one."""
+    """Journal + kernel + MQTT, started and stopped as one."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, new: bool = False):
         self.config = config
-        self.journal = Journal.open(config.arbiter.journal)
+        house = new_house(config)
+        self.journal = Journal.open(config.arbiter.journal, house_codec(house), config.sale.hall, new)
         self.transport: MqttTransport | None = None
-        self.engine = Engine(self.journal, self._publish, batch_max=config.arbiter.batch_max)
-        if self.engine.state.sale is None:
-            run_sync(self.engine, [StartSale(config.sale_spec())])
-        log.info("sale %s at seq %d (state %s)", config.sale.id, self.engine.seq, self.engine.snapshot_hash()[:12])
+        self.engine = Engine(house, self.journal, self._publish, batch_max=config.arbiter.batch_max)
+        if config.sale.id not in self.auctions.sales:
+            run_sync(self.engine, [LoadSale(config.sale_spec())])
+        log.info("house at seq %d (state %s), sales %s", self.engine.seq, self.engine.state_hash()[:12], ", ".join(self.auctions.sales))
+
+    @property
+    def auctions(self) -> Auctions:
+        return self.engine.house["auction"]
 
     def _publish(self, batch: list[Publication]) -> None:
         if self.transport is not None:           # before start: the state is published on start
             self.transport.publish(batch)
 
-    def start(self) -> "Arbiter":
-        """Serve; the run list and the lot state are published at once (retained), so a broker that
+    def retained_state(self) -> list[Publication]:
+        """Every open sale's run list and lot state, published (retained) at start, so a broker that
         lost them (a fresh one, say) has them again before anyone asks."""
+        house, out = self.engine.house, []
+        for sale in self.auctions.open_sales():
+            state = sale_state(house, sale)
+            out += [p for p in (catalog_publication(state), lot_publication(state, self.engine.seq, self.engine.clock())) if p]
+        return out
+
+    def check_not_behind(self) -> None:
+        """Refuse to serve from a journal shorter than what this house already published: a journal
+        restored without its WAL, say, would otherwise silently undo decisions people saw."""
+        seen = published_seq(self.config.broker, [sale for sale in self.auctions.open_sales()])
+        if seen > self.engine.seq:
+            raise JournalError(f"the broker holds lot state published at seq {seen}, but the journal ends at seq {self.engine.seq}: "
+                               "it is not whole (restore the journal with its -wal file, or from ./hall backup)")
+
+    def start(self) -> "Arbiter":
         arbiter = self.config.arbiter
-        now = [p for p in (catalog_publication(self.engine.state), lot_publication(self.engine.state, self.engine.seq, self.engine.clock())) if p]
+        self.check_not_behind()
+        now = self.retained_state()
         self.transport = MqttTransport(self.engine, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
         self.engine.start()
         self.transport.start()
@@ -56,10 +83,11 @@ class Arbiter:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="hall arbiter", description="Run the cloud arbiter.")
+    parser = argparse.ArgumentParser(prog="hall arbiter", description="Run the house's engine (the arbiter).")
     parser.add_argument("--config", help="TOML file (default: deploy/demo.toml)")
     parser.add_argument("--journal", help="override arbiter.journal")
     parser.add_argument("--port", type=int, help="override broker.port")
+    parser.add_argument("--new", action="store_true", help="create a new house (the journal must not exist yet)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = load(args.config)
@@ -67,7 +95,11 @@ def main(argv: list[str] | None = None) -> None:
         config = replace(config, arbiter=replace(config.arbiter, journal=args.journal))
     if args.port:
         config = replace(config, broker=replace(config.broker, port=args.port))
-    arbiter = Arbiter(config).start()
+    try:
+        arbiter = Arbiter(config, new=args.new).start()
+    except JournalError as exc:
+        print(f"hall arbiter: {exc}", file=sys.stderr)
+        sys.exit(3)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

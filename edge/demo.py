@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         store.unlink(missing_ok=True)
         with Broker(work / "broker") as broker:
             env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-            arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(broker.port), "--journal", str(journal)],
+            arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(broker.port), "--journal", str(journal), "--new"],
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
             config = load_hall()
             config = replace(config, broker=replace(config.broker, port=broker.port), hall=replace(config.hall, store=str(store)))

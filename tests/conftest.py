@@ -93,14 +93,17 @@ class ArbiterProcess:
     """The real arbiter as a separate process (so a test can SIGKILL it)."""
 
     def __init__(self, broker: Broker, journal: Path, config: Path | None = None):
+        self.journal = journal
         self.args = [sys.executable, "-m", "cloud", "--journal", str(journal), "--port", str(broker.port)]
         if config:
             self.args += ["--config", str(config)]
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> "ArbiterProcess":
+        """Start the house: a new one the first time (no journal yet), resumed ever after."""
         env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+        new = [] if self.journal.exists() else ["--new"]
+        self.proc = subprocess.Popen(self.args + new, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             if line.startswith("arbiter ready"):
@@ -140,3 +143,12 @@ def arbiter(broker: Broker, tmp_path: Path) -> Iterator[ArbiterProcess]:
     give_pins(broker, DEMO_PINS)
     yield process
     process.stop()
+
+
+def journal_sale(journal: Path) -> Any:
+    """The (only) sale in the house a journal describes, rebuilt from it."""
+    from cloud.core.domain import sale_state
+    from cloud.domains import read_house
+    house = read_house(journal)
+    (sale,) = house["auction"].sales
+    return sale_state(house, sale)

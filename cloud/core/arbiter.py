@@ -17,25 +17,17 @@ from typing import Any
 
 from cloud.core import accounts
 from cloud.core import events as ev
-from cloud.core.commands import (CheckPin, ManageAccount, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence,
-                                 StartSale, Stamped, Tick)
+from cloud.core.commands import BidOrder, Instruction, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax
+from cloud.kernel.domain import Tick
 from cloud.core.refusal import Refusal
-from cloud.core.state import OPEN_STATUSES, AuctionState, LotRecord, apply
-from shared import messages
+from cloud.core.state import OPEN_STATUSES, AuctionState, LotRecord
 from shared.codes import Code
 from shared.money import basis_points
 
 
-def handle(state: AuctionState, stamped: Stamped) -> list[Any]:
-    """Decide, then apply: the engine's and the replayer's single step."""
-    events = decide(state, stamped)
-    for event in events:
-        apply(event, state)
-    return events
-
-
-def decide(state: AuctionState, stamped: Stamped) -> list[Any]:
-    return _decide(stamped.command, state, stamped.seq, stamped.ts)
+def decide(state: AuctionState, command: Any, seq: int, ts: int) -> list[Any]:
+    """One sale's events for a command routed to it (the auction domain wraps and applies them)."""
+    return _decide(command, state, seq, ts)
 
 
 def next_deadline(state: AuctionState) -> int | None:
@@ -49,28 +41,6 @@ def next_deadline(state: AuctionState) -> int | None:
 @singledispatch
 def _decide(command: Any, state: AuctionState, seq: int, ts: int) -> list[Any]:
     raise TypeError(f"no rule decides {type(command).__name__}")
-
-
-@_decide.register
-def _(cmd: StartSale, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    return [] if state.sale is not None else [ev.SaleStarted(cmd.spec)]
-
-
-@_decide.register
-def _(cmd: SetPresence, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    account = state.accounts.get(cmd.account)
-    changed = (cmd.account in state.present) != cmd.online or (not cmd.online and account is not None and account.unlocked)
-    return [ev.PresenceChanged(cmd.account, cmd.online)] if account and changed else []
-
-
-@_decide.register
-def _(cmd: CheckPin, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    return accounts.check_pin(state, cmd, seq, ts)
-
-
-@_decide.register
-def _(cmd: ManageAccount, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    return accounts.manage(state, cmd, seq, ts)
 
 
 @_decide.register
@@ -114,7 +84,7 @@ def _(cmd: PlaceBid, state: AuctionState, seq: int, ts: int) -> list[Any]:
     except Refusal as refusal:
         lot = state.lots.get(bid.lot)
         asking = lot.asking() if lot and lot.status in OPEN_STATUSES + ("paused",) and lot.spec.kind == "english" else None
-        return [ev.BidRejected(bid.lot, bid.bid_id, key, refusal.code.name, refusal.message, bid.amount,
+        return [ev.BidRejected(bid.lot, bid.bid_id, key, refusal.code, refusal.message, bid.amount,
                                asking, seq, cmd.source, cmd.channel, bid.paddle)]
 
 
@@ -130,7 +100,7 @@ def _bidder(state: AuctionState, cmd: PlaceBid, ts: int) -> str:
     return f"online:{cmd.source}"
 
 
-def _judge(state: AuctionState, bid: messages.Bid, bidder: str, channel: str, key: str,
+def _judge(state: AuctionState, bid: BidOrder, bidder: str, channel: str, key: str,
            source: str, seq: int, ts: int) -> list[Any]:
     lot = _lot(state, bid.lot)
     money = state.money
@@ -160,7 +130,7 @@ def _judge(state: AuctionState, bid: messages.Bid, bidder: str, channel: str, ke
         # An earlier maximum covers this amount and cannot go above it: the maximum holds it.
         book = _book_bid(state, lot, covering, bid.amount, seq, ts, 0)
         after = lot.asking_after(bid.amount)
-        refused = ev.BidRejected(lot.spec.lot, bid.bid_id, key, Code.BELOW_ASKING.name,
+        refused = ev.BidRejected(lot.spec.lot, bid.bid_id, key, Code.BELOW_ASKING,
                                  f"an earlier maximum holds {money(bid.amount)}: asking is now {money(after)}",
                                  bid.amount, after, seq, source, channel, bid.paddle)
         return [refused, book]
@@ -169,7 +139,7 @@ def _judge(state: AuctionState, bid: messages.Bid, bidder: str, channel: str, ke
     return [accepted, *_book(state, lot, list(lot.maxima.values()), bidder, bid.amount, seq, ts)]
 
 
-def _judge_dutch(state: AuctionState, lot: LotRecord, bid: messages.Bid, bidder: str, channel: str,
+def _judge_dutch(state: AuctionState, lot: LotRecord, bid: BidOrder, bidder: str, channel: str,
                  key: str, source: str, seq: int, ts: int) -> list[Any]:
     dutch = lot.spec.dutch
     assert dutch is not None
@@ -231,7 +201,7 @@ def _(cmd: SetMax, state: AuctionState, seq: int, ts: int) -> list[Any]:
         accounts.may_bid(state, cmd.account, order.amount, ts)
         return _register_max(state, order.lot, bidder, order.amount, order.currency, key, cmd.account, "online", order.bid_id, seq, ts)
     except Refusal as refusal:
-        return [ev.BidRejected(order.lot, order.bid_id, key, refusal.code.name, refusal.message, order.amount, None, seq, cmd.account, "online")]
+        return [ev.BidRejected(order.lot, order.bid_id, key, refusal.code, refusal.message, order.amount, None, seq, cmd.account, "online")]
 
 
 def _register_max(state: AuctionState, lot_id: str, bidder: str, amount: int, currency: str, key: str, source: str,
@@ -291,16 +261,16 @@ def _(cmd: RunCommand, state: AuctionState, seq: int, ts: int) -> list[Any]:
     command = cmd.command
     key = f"{cmd.hall}/{command.command_id}"
     if key in state.command_answers:
-        return []
+        return [ev.CommandAnsweredAgain(key)]
     try:
         events, message = ACTIONS[command.action](state, command, cmd.hall, seq, ts)
-        answer = ev.CommandAnswered(key, command.command_id, cmd.hall, True, Code.OK.name, message, seq)
+        answer = ev.CommandAnswered(key, command.command_id, cmd.hall, True, Code.OK, message, seq)
     except Refusal as refusal:
-        events, answer = [], ev.CommandAnswered(key, command.command_id, cmd.hall, False, refusal.code.name, refusal.message, seq)
+        events, answer = [], ev.CommandAnswered(key, command.command_id, cmd.hall, False, refusal.code, refusal.message, seq)
     return [*events, answer]
 
 
-def _open_lot(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _open_lot(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     current = state.lot
     if current and current.status in OPEN_STATUSES + ("paused",):
         raise Refusal(Code.LOT_ALREADY_OPEN, f"lot {current.spec.lot} is still open: hammer or pass it first")
@@ -332,7 +302,7 @@ def _current_open(state: AuctionState, paused_ok: bool = False) -> LotRecord:
     return lot
 
 
-def _set_asking(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _set_asking(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _open_english(state)
     if c.amount is None:
         raise Refusal(Code.BAD_COMMAND, "set_asking needs an amount")
@@ -341,7 +311,7 @@ def _set_asking(state: AuctionState, c: messages.Command, hall: str, seq: int, t
     return [ev.AskingSet(lot.spec.lot, c.amount)], f"asking is {state.money(c.amount)}"
 
 
-def _set_increment(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _set_increment(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _open_english(state)
     base = lot.current_bid if lot.current_bid is not None else lot.asking()
     band = lot.ladder.band_index(base)
@@ -353,12 +323,12 @@ def _set_increment(state: AuctionState, c: messages.Command, hall: str, seq: int
     return [ev.IncrementSet(lot.spec.lot, increment, band)], f"increment {state.money(increment)} until the next band"
 
 
-def _fair_warning(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _fair_warning(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state)
     return [ev.FairWarningGiven(lot.spec.lot)], "fair warning"
 
 
-def _hammer(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _hammer(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state)
     if lot.leader is None:
         raise Refusal(Code.NO_BIDS, "no bids to sell to: pass the lot instead")
@@ -367,12 +337,12 @@ def _hammer(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: i
     return _sell(state, lot, lot.leader, seq, ts), f"sold to {state.bidder_label(lot.leader.bidder)} for {state.money(lot.leader.amount)}"
 
 
-def _pass(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _pass(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state, paused_ok=True)
     return [ev.LotPassed(lot.spec.lot, c.text or "passed by the auctioneer")], f"lot {lot.spec.lot} passed"
 
 
-def _reopen(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _reopen(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _lot(state, c.lot)
     if lot.spec.lot != state.current_lot or lot.status not in ("sold", "passed"):
         raise Refusal(Code.CANNOT_REOPEN, "only the last lot offered can be reopened, once it is sold or passed")
@@ -382,7 +352,7 @@ def _reopen(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: i
     return [*cancel, ev.LotReopened(lot.spec.lot)], f"lot {lot.spec.lot} reopened"
 
 
-def _retract(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _retract(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state, paused_ok=True)
     if lot.leader is None:
         raise Refusal(Code.NOTHING_TO_RETRACT, "there is no bid to retract")
@@ -395,35 +365,35 @@ def _retract(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: 
     return [retracted, *book], f"bid of {state.money(lot.leader.amount)} retracted"
 
 
-def _pause(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _pause(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state)
     return [ev.LotPaused(lot.spec.lot)], "paused"
 
 
-def _resume(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _resume(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = state.lot
     if lot is None or lot.status != "paused":
         raise Refusal(Code.NOT_PAUSED, "nothing is paused")
     return [ev.LotResumed(lot.spec.lot)], "resumed"
 
 
-def _lift_reserve(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _lift_reserve(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state, paused_ok=True)
     return [ev.ReserveLifted(lot.spec.lot)], "reserve lifted"
 
 
-def _floor_bid(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _floor_bid(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     lot = _current_open(state)
     amount = c.amount if c.amount is not None else lot.asking() if lot.spec.kind == "english" else lot.dutch_price(ts)
-    bid = messages.Bid(bid_id=c.command_id, lot=lot.spec.lot, amount=amount, currency=state.sale.currency, paddle=c.paddle)  # type: ignore[union-attr]
+    bid = BidOrder(bid_id=c.command_id, lot=lot.spec.lot, amount=amount, currency=state.sale.currency, paddle=c.paddle)  # type: ignore[union-attr]
     events = _decide(PlaceBid(bid, "floor", hall), state, seq, ts)
     rejected = [e for e in events if isinstance(e, ev.BidRejected)]
     if rejected:
-        raise Refusal(Code[rejected[0].code], rejected[0].message)
+        raise Refusal(rejected[0].code, rejected[0].message)
     return events, f"floor bid {state.money(amount)} for paddle {c.paddle}"
 
 
-def _set_max(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _set_max(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     if c.paddle is None or c.amount is None or c.paddle not in state.paddles:
         raise Refusal(Code.BAD_COMMAND, "set_max needs a registered paddle and an amount")
     lot_id = c.lot or state.current_lot or ""
@@ -432,13 +402,13 @@ def _set_max(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: 
     return events, f"absentee maximum {state.money(c.amount)} for paddle {c.paddle} on lot {lot_id}"
 
 
-def _message(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _message(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     if not c.text:
         raise Refusal(Code.BAD_COMMAND, "message needs text")
     return [ev.MessageSent(c.text)], "message sent"
 
 
-def _register_paddle(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _register_paddle(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     if c.paddle is None or not c.name:
         raise Refusal(Code.BAD_COMMAND, "register_paddle needs paddle and name")
     if c.paddle in state.paddles:
@@ -449,7 +419,7 @@ def _register_paddle(state: AuctionState, c: messages.Command, hall: str, seq: i
     return [ev.PaddleRegistered(c.paddle, c.name, c.account)], f"paddle {c.paddle} registered to {c.name}{linked}"
 
 
-def _order(state: AuctionState, c: messages.Command) -> ev.Order:
+def _order(state: AuctionState, c: Instruction) -> ev.Order:
     order = state.orders.get(c.order_id or "")
     if order is None:
         raise Refusal(Code.UNKNOWN_ORDER, f"order '{c.order_id}' does not exist")
@@ -458,12 +428,12 @@ def _order(state: AuctionState, c: messages.Command) -> ev.Order:
     return order
 
 
-def _mark_paid(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _mark_paid(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     order = _order(state, c)
     return [ev.OrderPaid(order.order_id)], f"order {order.order_id} paid"
 
 
-def _cancel_order(state: AuctionState, c: messages.Command, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
+def _cancel_order(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
     order = _order(state, c)
     return [ev.OrderCancelled(order.order_id, c.text or "cancelled by the house")], f"order {order.order_id} cancelled"
 

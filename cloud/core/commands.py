@@ -1,58 +1,88 @@
-"""Commands into the arbiter (imperative names). The shell stamps `seq` and `ts` on the envelope."""
+"""Commands into the auction (imperative names): core values, never wire messages, so the journal
+outlives protocol versions. The transport translates wire messages; the kernel stamps seq and ts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from cloud.core.catalog import SaleSpec
-from shared import messages
 
 
 @dataclass(frozen=True)
-class StartSale:
+class BidOrder:
+    bid_id: str
+    lot: str
+    amount: int
+    currency: str
+    paddle: int | None = None     # hall and floor bids
+
+
+@dataclass(frozen=True)
+class MaxOrder:
+    bid_id: str
+    lot: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PressReading:
+    bid_id: str
+    paddle: int
+    peak_grams: int
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """An auctioneer's (or the house desk's) instruction for a sale: see ACTIONS in arbiter.py."""
+    command_id: str
+    action: str
+    lot: str | None = None
+    amount: int | None = None
+    factor: str | None = None
+    paddle: int | None = None
+    name: str | None = None
+    account: str | None = None
+    order_id: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadSale:
+    """A sale definition enters the house: its hall runs it until it is closed."""
     spec: SaleSpec
+    command_id: str = ""
+
+
+@dataclass(frozen=True)
+class CloseSale:
+    sale: str
+    command_id: str = ""
 
 
 @dataclass(frozen=True)
 class PlaceBid:
-    bid: messages.Bid
-    channel: str                  # hall | online
+    bid: BidOrder
+    channel: str                  # hall | online | floor
     source: str                   # the hall id or the online account, taken from the topic
 
 
 @dataclass(frozen=True)
 class SetMax:
-    max_bid: messages.MaxBid
+    max_bid: MaxOrder
     account: str
 
 
 @dataclass(frozen=True)
 class RecordPress:
-    press: messages.Press
+    press: PressReading
     hall: str
 
 
 @dataclass(frozen=True)
 class RunCommand:
-    command: messages.Command
+    command: Instruction
     hall: str
-
-
-@dataclass(frozen=True)
-class SetPresence:
-    account: str
-    online: bool
-
-
-@dataclass(frozen=True)
-class CheckPin:
-    """A trade PIN was checked by the shell against the stored hash: only the outcome enters the core."""
-    account: str
-    ok: bool
-
-
-@dataclass(frozen=True)
-class ManageAccount:
-    command: messages.AccountCommand
 
 
 @dataclass(frozen=True)
@@ -62,16 +92,4 @@ class SetHallLink:
     up: bool
 
 
-@dataclass(frozen=True)
-class Tick:
-    """Time passing: lets a Dutch clock that reached its floor pass the lot."""
-
-
-Command = StartSale | PlaceBid | SetMax | RecordPress | RunCommand | SetPresence | CheckPin | ManageAccount | SetHallLink | Tick
-
-
-@dataclass(frozen=True)
-class Stamped:
-    seq: int                      # the arbiter's total order: the tie rule is "lower seq wins"
-    ts: int                       # arbiter clock, ms since the epoch
-    command: Command
+Command = LoadSale | CloseSale | PlaceBid | SetMax | RecordPress | RunCommand | SetHallLink

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from cloud.core.catalog import SaleSpec
+from shared.codes import Code
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class BidRejected:
     lot: str
     bid_id: str
     key: str
-    code: str
+    code: Code
     message: str
     amount: int
     asking: int | None
@@ -189,49 +192,6 @@ class PaddleRegistered:
 
 
 @dataclass(frozen=True)
-class AccountRegistered:
-    account: str
-    handle: str
-    avatar: str | None
-    pin_hash: str                 # scrypt; the clear PIN is never journaled
-
-
-@dataclass(frozen=True)
-class AccountApproved:
-    account: str
-    limit: int | None             # spending limit on hammer prices, minor units; None = none
-
-
-@dataclass(frozen=True)
-class AccountDeclined:
-    account: str
-
-
-@dataclass(frozen=True)
-class PinSet:
-    account: str
-    pin_hash: str
-
-
-@dataclass(frozen=True)
-class PinAnswered:
-    """The outcome of one PIN check, for the account's state and for the bidder."""
-    account: str
-    unlocked: bool
-    code: str
-    message: str
-    failures: int
-    locked_until: int | None
-    seq: int
-
-
-@dataclass(frozen=True)
-class PresenceChanged:
-    account: str
-    online: bool
-
-
-@dataclass(frozen=True)
 class HallLinkChanged:
     up: bool
     ts: int
@@ -248,14 +208,42 @@ class CommandAnswered:
     command_id: str
     hall: str
     ok: bool
-    code: str
+    code: Code
     message: str
     seq: int
 
 
-Event = (SaleStarted | LotOpened | BidAccepted | BidRejected | LateBidRecorded | BidAnsweredAgain
-         | PressRecorded | MaxRegistered | AskingSet | IncrementSet | FairWarningGiven | LotPaused | LotResumed
-         | ReserveLifted | BidRetracted | LotHammered | OrderCreated | OrderPaid | OrderCancelled
-         | LotPassed | LotReopened | PaddleRegistered | AccountRegistered | AccountApproved | AccountDeclined
-         | PinSet | PinAnswered | PresenceChanged
-         | HallLinkChanged | MessageSent | CommandAnswered)
+
+@dataclass(frozen=True)
+class CommandAnsweredAgain:
+    """The same auctioneer command delivered again: the original answer is sent again, nothing changes."""
+    key: str
+
+
+@dataclass(frozen=True)
+class InSale:
+    """An event of one sale: the house holds several sales, each with its own lots and answers."""
+    sale: str
+    event: Any
+
+
+@dataclass(frozen=True)
+class SaleClosed:
+    sale: str
+
+
+@dataclass(frozen=True)
+class SalesAnswered:
+    """The answer to the house desk's LoadSale or CloseSale."""
+    key: str
+    command_id: str
+    ok: bool
+    code: Code
+    message: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class Unrouted:
+    """A bid or command that names no sale this house runs: answered, and changes nothing."""
+    answer: Any                   # a BidRejected or a CommandAnswered

@@ -8,15 +8,14 @@ the whole sale; replaying the journal's events through `apply` rebuilds it exact
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Any
+from typing import Any, ClassVar
 
 from cloud.core import events as ev
 from cloud.core.catalog import LotSpec, SaleSpec
 from cloud.core.increments import Ladder
+from cloud.identity.state import Account, IdentityState
 from shared.money import format_amount
 
 OPEN_STATUSES = ("open", "fair_warning")
@@ -75,26 +74,12 @@ class LotRecord:
 
 
 @dataclass
-class Account:
-    handle: str
-    avatar: str | None = None
-    pin_hash: str = ""
-    status: str = "pending"       # pending | approved | declined
-    limit: int | None = None
-    failures: int = 0             # wrong PINs in a row
-    locked_until: int | None = None
-    unlocked: bool = False        # the trade PIN was given in this session
-
-
-@dataclass
 class AuctionState:
     sale: SaleSpec | None = None
     lots: dict[str, LotRecord] = field(default_factory=dict)
     current_lot: str | None = None
     paddles: dict[int, str] = field(default_factory=dict)                 # paddle -> name
     paddle_accounts: dict[int, str] = field(default_factory=dict)         # paddle -> its holder's account
-    accounts: dict[str, Account] = field(default_factory=dict)
-    present: set[str] = field(default_factory=set)
     answers: dict[str, ev.BidAccepted | ev.BidRejected | ev.LateBidRecorded | ev.MaxRegistered] = field(default_factory=dict)
     command_answers: dict[str, ev.CommandAnswered] = field(default_factory=dict)
     presses: dict[str, ev.PressRecorded] = field(default_factory=dict)
@@ -102,6 +87,16 @@ class AuctionState:
     messages: list[str] = field(default_factory=list)
     hall_online: bool = True
     hall_back_ts: int | None = None   # when the hall's link last came back
+
+    identity: ClassVar[IdentityState]  # the house's accounts, shared read-only (set by the auction domain; not hashed here)
+
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return self.identity.accounts
+
+    @property
+    def present(self) -> set[str]:
+        return self.identity.present
 
     def hall_grace(self, ts: int) -> bool:
         """Just after the hall's link returned: its queued presses are still arriving."""
@@ -127,21 +122,6 @@ class AuctionState:
         account = self.accounts.get(ident)
         return account.handle if account else ident
 
-    def state_hash(self) -> str:
-        """A digest of everything that decides the future: live and replayed states must agree."""
-        return hashlib.sha256(json.dumps(_plain(self), sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return sorted(value)
-    return value
 
 
 @singledispatch
@@ -155,7 +135,6 @@ def _(e: ev.SaleStarted, s: AuctionState) -> None:
     s.lots = {spec.lot: LotRecord(spec, spec.ladder or e.spec.ladder) for spec in e.spec.lots}
     s.paddles.update({p.paddle: p.name for p in e.spec.paddles})
     s.paddle_accounts.update({p.paddle: p.account for p in e.spec.paddles if p.account})
-    s.accounts.update({b.account: Account(b.handle, b.avatar, b.pin_hash, "approved", b.limit) for b in e.spec.bidders})
 
 
 @apply.register
@@ -184,8 +163,9 @@ def _(e: ev.BidRejected | ev.LateBidRecorded, s: AuctionState) -> None:
 
 
 @apply.register(ev.BidAnsweredAgain)
+@apply.register(ev.CommandAnsweredAgain)
 @apply.register(ev.MessageSent)
-def _(e: ev.BidAnsweredAgain | ev.MessageSent, s: AuctionState) -> None:
+def _(e: ev.BidAnsweredAgain | ev.CommandAnsweredAgain | ev.MessageSent, s: AuctionState) -> None:
     if isinstance(e, ev.MessageSent):
         s.messages.append(e.text)
 
@@ -284,43 +264,6 @@ def _(e: ev.PaddleRegistered, s: AuctionState) -> None:
     s.paddles[e.paddle] = e.name
     if e.account:
         s.paddle_accounts[e.paddle] = e.account
-
-
-@apply.register
-def _(e: ev.AccountRegistered, s: AuctionState) -> None:
-    s.accounts[e.account] = Account(e.handle, e.avatar, e.pin_hash)
-
-
-@apply.register
-def _(e: ev.AccountApproved, s: AuctionState) -> None:
-    account = s.accounts[e.account]
-    account.status, account.limit = "approved", e.limit
-
-
-@apply.register
-def _(e: ev.AccountDeclined, s: AuctionState) -> None:
-    account = s.accounts[e.account]
-    account.status, account.unlocked = "declined", False
-
-
-@apply.register
-def _(e: ev.PinSet, s: AuctionState) -> None:
-    account = s.accounts[e.account]
-    account.pin_hash, account.unlocked, account.failures, account.locked_until = e.pin_hash, False, 0, None
-
-
-@apply.register
-def _(e: ev.PinAnswered, s: AuctionState) -> None:
-    account = s.accounts.get(e.account)
-    if account is not None:
-        account.unlocked, account.failures, account.locked_until = e.unlocked, e.failures, e.locked_until
-
-
-@apply.register
-def _(e: ev.PresenceChanged, s: AuctionState) -> None:
-    (s.present.add if e.online else s.present.discard)(e.account)
-    if not e.online:
-        s.accounts[e.account].unlocked = False       # the session ended: the next one gives the PIN again
 
 
 @apply.register

@@ -15,10 +15,15 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from cloud.core.commands import CheckPin, Command, ManageAccount, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SetPresence
-from cloud.engine import Engine, Inbound
-from cloud.outbound import Publication, reply_topic
+from cloud.core.commands import PlaceBid, SetHallLink
+from cloud.core.outbound import reply_topic
+from cloud.identity.commands import CheckPin
+from cloud.identity.domain import identity
+from cloud.identity.rules import pin_refusal
+from cloud.kernel.domain import House, Publication
+from cloud.kernel.engine import Engine, Inbound
 from cloud.pins import verify_pin
+from cloud.transports.wire import to_command
 from shared import messages, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
@@ -45,29 +50,9 @@ class PinGiven:
         return f"PinGiven(account={self.account!r})"
 
 
-def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Command | PinGiven | None:
-    if topic is topics.HALL_BID:
-        return PlaceBid(message, "hall", params["hall"])
-    if topic is topics.BIDDER_BID:
-        if message.paddle is not None:
-            raise messages.ProtocolError(Code.BAD_VALUE, "an online bid must not name a paddle", "paddle", message.bid_id)
-        return PlaceBid(message, "online", params["account"])
-    if topic is topics.BIDDER_MAX:
-        return SetMax(message, params["account"])
-    if topic is topics.HALL_PRESS:
-        return RecordPress(message, params["hall"])
-    if topic is topics.HALL_COMMAND:
-        return RunCommand(message, params["hall"])
-    if topic is topics.BIDDER_PRESENCE:
-        return SetPresence(params["account"], message.online)
-    if topic is topics.BIDDER_PIN:
-        return PinGiven(params["account"], message.pin)
-    if topic is topics.HOUSE_ACCOUNT:
-        return ManageAccount(message)
-    return None  # hall presence: informational for now
 
 
-def inbound(topic_name: str, payload: bytes) -> tuple[Command | PinGiven | None, Publication | None]:
+def inbound(topic_name: str, payload: bytes) -> tuple[Any | None, Publication | None]:
     """One received message -> (command, None) or (None, coded error for its sender)."""
     parsed = topics.parse(topic_name)
     if parsed is None or parsed[0] not in topics.INBOUND:
@@ -77,7 +62,10 @@ def inbound(topic_name: str, payload: bytes) -> tuple[Command | PinGiven | None,
     if topic is topics.HALL_BRIDGE:               # Mosquitto's own notification: "1" up, "0" down
         return (SetHallLink(params["hall"], payload.strip() == b"1"), None) if payload.strip() in (b"0", b"1") else (None, None)
     try:
-        return to_command(topic, params, messages.decode(payload, EXPECTS[topic.name])), None
+        message = messages.decode(payload, EXPECTS[topic.name])
+        if topic is topics.BIDDER_PIN:
+            return PinGiven(params["account"], message.pin), None
+        return to_command(topic, params, message), None
     except messages.ProtocolError as exc:
         error = messages.Error(exc.code.name, exc.message, exc.field, exc.ref)
         if topic is topics.HOUSE_ACCOUNT:
@@ -142,11 +130,18 @@ class MqttTransport:
         mid, qos = msg.mid, msg.qos
         ack = lambda: client.ack(mid, qos)  # noqa: E731
         if isinstance(command, PinGiven):
-            self.pin_checks.submit(self._check_pin, command, ack)
+            self.engine.submit(Inbound(None, ask=lambda house: self._ask_pin(house, command, ack)))
         else:
             self.engine.submit(Inbound(command, ack=ack, reply=reply))
 
-    def _check_pin(self, given: PinGiven, ack: Any) -> None:
-        account = self.engine.state.accounts.get(given.account)     # a read of one immutable string
-        ok = account is not None and verify_pin(given.pin, account.pin_hash)
-        self.engine.submit(Inbound(CheckPin(given.account, ok), ack=ack))
+    def _ask_pin(self, house: House, given: PinGiven, ack: Any) -> None:
+        """On the engine thread: the cheap checks and the stored hash, read consistently; then the
+        expensive scrypt check on a worker, whose outcome comes back with the hash it checked."""
+        account = identity(house).accounts.get(given.account)
+        if account is None or pin_refusal(account, given.account, self.engine.clock()) is not None:
+            self.engine.submit(Inbound(CheckPin(given.account, False, account.pin_hash if account else ""), ack=ack))
+            return
+        self.pin_checks.submit(self._check_pin, given, account.pin_hash, ack)
+
+    def _check_pin(self, given: PinGiven, pin_hash: str, ack: Any) -> None:
+        self.engine.submit(Inbound(CheckPin(given.account, verify_pin(given.pin, pin_hash), pin_hash), ack=ack))

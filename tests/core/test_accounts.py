@@ -2,9 +2,10 @@
 from dataclasses import replace
 
 from cloud.core import events as ev
-from cloud.core.state import AuctionState, apply
+from cloud.identity.events import AccountAnsweredAgain
 from cloud.core.views import invoice_text
 from cloud.pins import hash_pin
+from shared.codes import Code
 from tests.core.driver import UNIT, Driver, sale_spec
 
 PIN_HASH = hash_pin("4321")
@@ -19,12 +20,12 @@ def opened(unlock: tuple[str, ...] = ("alice", "bob")) -> Driver:
 def test_a_registered_account_cannot_bid_until_the_house_approves_it():
     d = opened()
     assert d.account("register", "carol", handle="carol_c", pin_hash=PIN_HASH).ok
-    assert d.account("register", "carol", handle="carol_c", pin_hash=PIN_HASH).code == "DUPLICATE_REGISTRATION"
-    assert d.pin("carol", True).code == "NOT_APPROVED"
+    assert d.account("register", "carol", handle="carol_c", pin_hash=PIN_HASH).code is Code.DUPLICATE_REGISTRATION
+    assert d.pin("carol", True).code is Code.NOT_APPROVED
     refused = d.online_bid("carol", 100 * UNIT)
-    assert refused.code == "NOT_APPROVED" and "awaits the house's approval" in refused.message
+    assert refused.code is Code.NOT_APPROVED and "awaits the house's approval" in refused.message
     assert d.account("approve", "carol").ok
-    assert d.online_bid("carol", 100 * UNIT).code == "PIN_REQUIRED"
+    assert d.online_bid("carol", 100 * UNIT).code is Code.PIN_REQUIRED
     assert d.pin("carol", True).unlocked
     assert isinstance(d.online_bid("carol", 100 * UNIT), ev.BidAccepted)
 
@@ -32,31 +33,31 @@ def test_a_registered_account_cannot_bid_until_the_house_approves_it():
 def test_a_declined_account_is_told_so_and_registration_needs_a_pin_hash():
     d = opened()
     for role in ("arbiter", "house", "hall-hall1"):           # the account desk would overwrite their broker logins
-        assert d.account("register", role, handle="x", pin_hash=PIN_HASH).code == "BAD_COMMAND"
-    assert d.account("register", "dave", handle="dave").code == "BAD_COMMAND"
-    assert d.account("approve", "nobody").code == "UNKNOWN_BIDDER"
+        assert d.account("register", role, handle="x", pin_hash=PIN_HASH).code is Code.BAD_COMMAND
+    assert d.account("register", "dave", handle="dave").code is Code.BAD_COMMAND
+    assert d.account("approve", "nobody").code is Code.UNKNOWN_BIDDER
     d.account("register", "dave", handle="dave", pin_hash=PIN_HASH)
     assert d.account("decline", "dave").ok
     assert d.online_bid("dave", 100 * UNIT).message == "the house declined this account"
-    assert d.account("set_limit", "dave", limit=5).code == "NOT_APPROVED"
+    assert d.account("set_limit", "dave", limit=5).code is Code.NOT_APPROVED
 
 
 def test_no_bid_or_maximum_counts_before_the_trade_pin():
     d = opened(unlock=())
-    assert d.online_bid("alice", 100 * UNIT).code == "PIN_REQUIRED"
-    assert d.set_max("alice", 500 * UNIT)[0].code == "PIN_REQUIRED"
+    assert d.online_bid("alice", 100 * UNIT).code is Code.PIN_REQUIRED
+    assert d.set_max("alice", 500 * UNIT)[0].code is Code.PIN_REQUIRED
     assert d.state.lot.bids == [] and d.state.lot.maxima == {}
 
 
 def test_wrong_pins_lock_bidding_and_even_the_right_pin_is_refused_while_locked():
     d = opened(unlock=())
     answers = [d.pin("alice", False) for _ in range(4)]
-    assert [a.code for a in answers] == ["PIN_WRONG"] * 4
+    assert [a.code for a in answers] == [Code.PIN_WRONG] * 4
     assert answers[-1].message == "wrong PIN: 1 attempt left before bidding locks"
     locked = d.pin("alice", False)
-    assert locked.code == "PIN_LOCKED" and locked.locked_until == d.ts + 900_000
-    assert d.pin("alice", True).code == "PIN_LOCKED"                  # guessing right gains nothing now
-    assert d.online_bid("alice", 100 * UNIT).code == "PIN_LOCKED"
+    assert locked.code is Code.PIN_LOCKED and locked.locked_until == d.ts + 900_000
+    assert d.pin("alice", True).code is Code.PIN_LOCKED                  # guessing right gains nothing now
+    assert d.online_bid("alice", 100 * UNIT).code is Code.PIN_LOCKED
     d.ts = locked.locked_until
     assert d.pin("alice", True).unlocked
     assert isinstance(d.online_bid("alice", 100 * UNIT), ev.BidAccepted)
@@ -67,23 +68,23 @@ def test_a_right_pin_resets_the_count_and_a_wrong_one_ends_the_session():
     for _ in range(4):
         d.pin("alice", False)
     assert d.pin("alice", True).unlocked and d.state.accounts["alice"].failures == 0
-    assert d.pin("alice", False).code == "PIN_WRONG"
-    assert d.online_bid("alice", 100 * UNIT).code == "PIN_REQUIRED"
+    assert d.pin("alice", False).code is Code.PIN_WRONG
+    assert d.online_bid("alice", 100 * UNIT).code is Code.PIN_REQUIRED
 
 
 def test_the_session_ends_when_the_bidder_goes_offline():
     d = opened()
     d.presence("alice", True)
     d.presence("alice", False)
-    assert d.online_bid("alice", 100 * UNIT).code == "PIN_REQUIRED"
-    assert d.presence("bob", False) and d.online_bid("bob", 100 * UNIT).code == "PIN_REQUIRED"   # never announced, still ends
+    assert d.online_bid("alice", 100 * UNIT).code is Code.PIN_REQUIRED
+    assert d.presence("bob", False) and d.online_bid("bob", 100 * UNIT).code is Code.PIN_REQUIRED   # never announced, still ends
 
 
 def test_a_new_pin_needs_giving_again():
     d = opened()
     assert d.account("set_pin", "alice", pin_hash=PIN_HASH).ok
     assert d.state.accounts["alice"].pin_hash == PIN_HASH
-    assert d.online_bid("alice", 100 * UNIT).code == "PIN_REQUIRED"
+    assert d.online_bid("alice", 100 * UNIT).code is Code.PIN_REQUIRED
 
 
 def test_the_spending_limit_counts_lots_won_and_refuses_maxima_above_it():
@@ -95,9 +96,9 @@ def test_the_spending_limit_counts_lots_won_and_refuses_maxima_above_it():
     assert d.command("hammer").ok                                     # alice won lot 1 at 160
     assert d.command("open_lot").ok
     over = d.online_bid("alice", 250 * UNIT, lot="2")
-    assert over.code == "OVER_LIMIT"
+    assert over.code is Code.OVER_LIMIT
     assert over.message == "250 HKD would take your purchases to 410 HKD, above your spending limit of 400 HKD"
-    assert d.set_max("alice", 250 * UNIT, lot="2")[0].code == "OVER_LIMIT"
+    assert d.set_max("alice", 250 * UNIT, lot="2")[0].code is Code.OVER_LIMIT
     assert isinstance(d.set_max("alice", 240 * UNIT, lot="2")[0], ev.MaxRegistered)
 
 
@@ -116,14 +117,11 @@ def test_a_cancelled_order_frees_the_limit():
 def test_house_commands_are_idempotent_and_accounts_replay():
     d = opened()
     first = d.account("register", "carol", handle="carol_c", pin_hash=PIN_HASH)
-    assert d.send(d.journal[-1][0].command) == []                    # the same command_id again: nothing
-    assert first.hall == "house"
+    again = d.send(d.journal[-1][0].command)                          # the same command_id again: the same answer, nothing else
+    assert again == [AccountAnsweredAgain(first.key)] and d.house["identity"].answers[first.key] == first
     d.pin("alice", False)
-    replayed = AuctionState()
-    for _, events in d.journal:
-        for event in events:
-            apply(event, replayed)
-    assert replayed.state_hash() == d.state.state_hash() and replayed.accounts["carol"].pin_hash == PIN_HASH
+    replayed = d.replayed()
+    assert replayed.state_hash() == d.house.state_hash() and replayed["identity"].accounts["carol"].pin_hash == PIN_HASH
 
 
 def test_preregistered_bidders_carry_their_hash_and_limit():
@@ -148,14 +146,14 @@ def test_a_hall_bidder_is_an_account_too_its_limit_covers_the_room_and_online_to
     assert order.account == "alice" and "account alice" in invoice_text(order)
     d.command("open_lot")
     over = d.hall_bid(11, 200 * UNIT, lot="2")
-    assert over.code == "OVER_LIMIT" and "your purchases to 360 HKD" in over.message
-    assert d.online_bid("alice", 200 * UNIT, lot="2").code == "OVER_LIMIT"                # one limit, both channels
-    assert d.command("set_max", paddle=11, amount=200 * UNIT, lot="2").code == "OVER_LIMIT"
+    assert over.code is Code.OVER_LIMIT and "your purchases to 360 HKD" in over.message
+    assert d.online_bid("alice", 200 * UNIT, lot="2").code is Code.OVER_LIMIT                # one limit, both channels
+    assert d.command("set_max", paddle=11, amount=200 * UNIT, lot="2").code is Code.OVER_LIMIT
     assert isinstance(d.hall_bid(12, 200 * UNIT, lot="2"), ev.BidAccepted)               # an unlinked paddle: no limit
 
 
 def test_register_paddle_links_a_known_account_only():
     d = opened()
-    assert d.command("register_paddle", paddle=30, name="Dr Ho", account="nobody").code == "UNKNOWN_BIDDER"
+    assert d.command("register_paddle", paddle=30, name="Dr Ho", account="nobody").code is Code.UNKNOWN_BIDDER
     answer = d.command("register_paddle", paddle=30, name="Dr Ho", account="bob")
     assert answer.ok and answer.message == "paddle 30 registered to Dr Ho (account bob)" and d.state.paddle_accounts[30] == "bob"

@@ -1,6 +1,7 @@
 """Descending lots: the clock falls from top to floor; the first valid acceptance wins."""
 from cloud.core import events as ev
 from cloud.core.catalog import DutchSpec
+from shared.codes import Code
 from tests.core.driver import UNIT, Driver
 
 
@@ -42,12 +43,12 @@ def test_acceptance_of_an_older_higher_price_pays_that_price():
 def test_acceptance_below_the_clock_is_refused_with_the_clock_price():
     d = dutch_open()
     refused = d.hall_bid(11, 600 * UNIT, lot="D")
-    assert refused.code == "BELOW_ASKING" and refused.message == "the clock is at 1,000 HKD"
+    assert refused.code is Code.BELOW_ASKING and refused.message == "the clock is at 1,000 HKD"
 
 
 def test_above_top_price_is_refused():
     d = dutch_open()
-    assert d.online_bid("alice", 2000 * UNIT, lot="D").code == "ABOVE_TOP_PRICE"
+    assert d.online_bid("alice", 2000 * UNIT, lot="D").code is Code.ABOVE_TOP_PRICE
 
 
 def test_nothing_by_the_floor_passes_the_lot():
@@ -59,10 +60,10 @@ def test_nothing_by_the_floor_passes_the_lot():
 
 def test_acceptance_after_the_clock_ended_is_refused():
     d = dutch_open()
-    assert d.hall_bid(11, 500 * UNIT, lot="D", advance_ms=10_500).code == "DUTCH_ENDED"
+    assert d.hall_bid(11, 500 * UNIT, lot="D", advance_ms=10_500).code is Code.DUTCH_ENDED
 
 
 def test_asking_overrides_do_not_apply_to_a_dutch_lot():
     d = dutch_open()
-    assert d.command("set_asking", amount=700 * UNIT).code == "BAD_COMMAND"
-    assert d.command("reopen").code == "CANNOT_REOPEN"
+    assert d.command("set_asking", amount=700 * UNIT).code is Code.BAD_COMMAND
+    assert d.command("reopen").code is Code.CANNOT_REOPEN

@@ -1,6 +1,7 @@
 """Proxy and absentee bids: the house bids for a maximum by the ladder, never above it; among equal
 maxima the earlier wins; a room bid equal to a maximum loses to the earlier maximum."""
 from cloud.core import events as ev
+from shared.codes import Code
 from tests.core.driver import UNIT, Driver
 
 
@@ -33,7 +34,7 @@ def test_outbid_by_the_room_the_house_answers_one_rung_up_until_the_maximum_runs
 def test_a_room_bid_equal_to_a_maximum_loses_to_the_earlier_maximum_and_is_told_why():
     d = opened(alice=150)
     refused = d.hall_bid(11, 150 * UNIT)
-    assert refused.code == "BELOW_ASKING"
+    assert refused.code is Code.BELOW_ASKING
     assert refused.message == "an earlier maximum holds 150 HKD: asking is now 160 HKD"
     assert leader(d) == ("online:alice", 150)
 
@@ -52,7 +53,7 @@ def test_equal_maxima_the_earlier_wins_at_that_amount():
 def test_never_above_the_maximum_even_off_the_ladder():
     d = opened(alice=105)
     assert leader(d) == ("online:alice", 100)
-    assert d.hall_bid(11, 100 * UNIT).code == "BELOW_ASKING"
+    assert d.hall_bid(11, 100 * UNIT).code is Code.BELOW_ASKING
     d.hall_bid(11, 110 * UNIT)
     assert leader(d) == ("paddle:11", 110) and max(b.amount for b in d.lot.bids if b.bidder == "online:alice") <= 105 * UNIT
 
@@ -67,9 +68,9 @@ def test_a_maximum_set_during_the_lot_bids_at_once():
 def test_refusals_and_a_repeated_maximum():
     d = opened()
     d.hall_bid(11, 100 * UNIT)
-    assert d.set_max("bob", 105 * UNIT)[0].code == "BELOW_ASKING"
-    assert d.set_max("mallory", 500 * UNIT)[0].code == "UNKNOWN_BIDDER"
-    assert d.set_max("bob", 500 * UNIT, lot="D")[0].code == "LOT_CLOSED"
+    assert d.set_max("bob", 105 * UNIT)[0].code is Code.BELOW_ASKING
+    assert d.set_max("mallory", 500 * UNIT)[0].code is Code.UNKNOWN_BIDDER
+    assert d.set_max("bob", 500 * UNIT, lot="D")[0].code is Code.LOT_CLOSED
     first = d.set_max("bob", 500 * UNIT, bid_id="same")
     assert d.set_max("bob", 500 * UNIT, bid_id="same") == [ev.BidAnsweredAgain(first[0].key)]
 

@@ -1,8 +1,8 @@
-"""Events are the only way state changes: replaying them rebuilds the identical state, every time."""
-from cloud import codec
-from cloud.core.arbiter import handle
-from cloud.core.state import AuctionState, apply
-from cloud.journal import Entry, Journal, replay
+"""Events are the only way state changes: replaying them rebuilds the identical house, every time."""
+from cloud.core.commands import BidOrder, PlaceBid
+from cloud.domains import house_codec
+from cloud.kernel.domain import House
+from cloud.kernel.store import Entry, Journal
 from tests.core.driver import UNIT, Driver
 
 
@@ -28,54 +28,60 @@ def busy_sale() -> Driver:
     return d
 
 
-def fold(entries) -> AuctionState:
-    state = AuctionState()
-    for _, events in entries:
-        for event in events:
-            apply(event, state)
-    return state
-
-
-def test_replayed_events_rebuild_the_live_state():
+def test_replayed_events_rebuild_the_live_house():
     d = busy_sale()
-    assert fold(d.journal).state_hash() == d.state.state_hash()
+    assert d.replayed().state_hash() == d.house.state_hash()
 
 
 def test_replaying_twice_gives_identical_state():
     d = busy_sale()
-    assert fold(d.journal).state_hash() == fold(d.journal).state_hash()
+    assert d.replayed().state_hash() == d.replayed().state_hash()
 
 
 def test_redeciding_the_journaled_commands_reproduces_the_same_events():
     d = busy_sale()
-    state = AuctionState()
+    house = House(d.house.domains)
     for stamped, events in d.journal:
-        assert handle(state, stamped) == events
-    assert state.state_hash() == d.state.state_hash()
+        assert house.handle(stamped) == events
+    assert house.state_hash() == d.house.state_hash()
 
 
 def test_state_hash_sees_a_difference():
     d = busy_sale()
-    other = fold(d.journal[:-1])
-    assert other.state_hash() != d.state.state_hash()
+    d.journal.pop()
+    assert d.replayed().state_hash() != d.house.state_hash()
+
+
+def journal_of(d: Driver, path) -> Journal:
+    journal = Journal.create(path, house_codec(d.house), "h1")
+    journal.append([Entry(stamped, events) for stamped, events in d.journal])
+    return journal
 
 
 def test_journal_file_round_trip_through_sqlite(tmp_path):
     d = busy_sale()
-    journal = Journal.open(tmp_path / "j.sqlite3")
-    journal.append([Entry(stamped, events) for stamped, events in d.journal])
-    journal.close()
-    reopened = Journal.open(tmp_path / "j.sqlite3")
-    assert replay(reopened).state_hash() == d.state.state_hash()
+    journal_of(d, tmp_path / "j.sqlite3").close()
+    reopened = Journal.resume(tmp_path / "j.sqlite3", house_codec(d.house))
+    house = House(d.house.domains)
+    assert reopened.load(house) == 0 and house.state_hash() == d.house.state_hash()
     assert reopened.last() == (d.seq, d.journal[-1][0].ts)
     assert [e.stamped for e in reopened.entries()] == [s for s, _ in d.journal]
 
 
 def test_codec_round_trips_every_journaled_value():
     d = busy_sale()
+    codec = house_codec(d.house)
     for stamped, events in d.journal:
         assert codec.loads(codec.dumps(stamped)) == stamped
         assert codec.loads(codec.dumps(events)) == events
+
+
+def test_result_codes_stay_codes_through_the_journal():
+    d = busy_sale()
+    codec = house_codec(d.house)
+    refused = d.send(PlaceBid(BidOrder("x", "1", 1, "HKD", 11), "hall", "h1"))
+    (stored,) = codec.loads(codec.dumps(d.journal[-1][1]))
+    assert stored.event.code is refused[0].code and type(stored.event.code).__name__ == "Code"
 
 
 def test_money_is_conserved_on_every_order():

@@ -2,6 +2,7 @@
 against the asking price they saw when they arrive."""
 from cloud.core import events as ev
 from cloud.core.commands import SetHallLink
+from shared.codes import Code
 from tests.core.driver import UNIT, Driver
 
 
@@ -17,7 +18,7 @@ def cut_off() -> Driver:
 def test_online_bids_are_held_while_the_room_is_cut_off():
     d = cut_off()
     held = d.online_bid("alice", 110 * UNIT)
-    assert held.code == "HALL_OFFLINE" and "held until it returns" in held.message
+    assert held.code is Code.HALL_OFFLINE and "held until it returns" in held.message
     assert d.lot.asking() == 110 * UNIT
 
 
@@ -25,7 +26,7 @@ def test_presses_made_during_the_outage_are_judged_against_the_asking_price_they
     d = cut_off()
     d.send(SetHallLink("h1", True))
     first, second = d.hall_bid(12, 110 * UNIT), d.hall_bid(11, 110 * UNIT)
-    assert isinstance(first, ev.BidAccepted) and second.code == "BELOW_ASKING"
+    assert isinstance(first, ev.BidAccepted) and second.code is Code.BELOW_ASKING
     assert isinstance(d.online_bid("alice", 120 * UNIT), ev.BidAccepted)   # online bidding resumes
 
 

@@ -7,9 +7,10 @@ import threading
 import pytest
 
 from cloud.core.increments import saleroom_ladder
-from cloud.journal import Journal, replay
+from cloud.domains import read_house
 from shared import messages, topics
 from shared.messages import encode
+from tests.conftest import journal_sale
 
 pytestmark = pytest.mark.broker
 
@@ -170,7 +171,7 @@ def test_arbiter_killed_mid_sale_loses_no_accepted_bid(broker, arbiter, listen, 
     accepted = [b for b in sent if answers[b]["status"] == "accepted"]
     assert len(accepted) == len(sent)
     arbiter.stop()
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    first, second = replay(journal), replay(journal)
+    first, second = read_house(tmp_path / "journal.sqlite3"), read_house(tmp_path / "journal.sqlite3")
     assert first.state_hash() == second.state_hash()
+    first = journal_sale(tmp_path / "journal.sqlite3")
     assert [b.bid_id for b in first.lots["1"].bids] == accepted

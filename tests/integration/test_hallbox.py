@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from cloud.broker import Broker
-from cloud.journal import Journal, replay
 from edge.config import load
 from edge.hallbox import HallBox
 from edge.store import HallStore
@@ -20,7 +19,7 @@ from hardware.paddle import PaddleWiring
 from hardware.sim.hall import SimulatedHall
 from shared import messages, topics
 from shared.messages import encode
-from tests.conftest import ROOT, ArbiterProcess
+from tests.conftest import ROOT, ArbiterProcess, journal_sale
 from tests.integration.test_arbiter_over_mqtt import HALL, HALL_RESULTS, LOT, command
 
 pytestmark = pytest.mark.broker
@@ -169,7 +168,7 @@ def test_cloud_broker_down_30_s_every_press_decided_once_in_press_order(broker, 
     finally:
         room.close()
     arbiter.stop()
-    state = replay(Journal.open(Path(arbiter.args[arbiter.args.index("--journal") + 1])))
+    state = journal_sale(arbiter.journal)
     hall_bids = [b for b in state.lots["1"].bids if b.channel == "hall"]
     answers = [a for a in state.answers.values() if a.source == HALL]
     assert len(answers) == 4, "each press decided exactly once"
@@ -209,6 +208,6 @@ def test_hall_box_killed_with_bids_in_its_outbox_delivers_them_after_restart(bro
         hall.terminate()
         hall.wait()
         arbiter.stop()
-    state = replay(Journal.open(journal))
+    state = journal_sale(journal)
     assert [b.paddle for b in state.lots["1"].bids] == [11, 12]
     assert len([a for a in state.answers.values() if a.source == HALL]) == 2

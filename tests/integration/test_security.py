@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from cloud.broker import Bridge, Broker, Secured
-from cloud.journal import Journal, replay
 from cloud.security import dev_ca
 from shared import topics
 from shared.config import DEFAULT_FILE
 from shared.mqtt import connect_and_wait, make_client, secure
 from edge.demo import DEMO_PINS
-from tests.conftest import ArbiterProcess
+from tests.conftest import ArbiterProcess, journal_sale
 from tests.integration.test_hallbox import wait_until
 
 pytestmark = pytest.mark.broker
@@ -95,7 +94,7 @@ def test_a_bidder_cannot_bid_as_another_and_the_arbiter_state_is_unchanged(cloud
     assert any(json.loads(p).get("status") == "accepted" for t, p in seen if t.endswith("alice/result"))   # the control
     assert not any("as-bob" in p for _, p in seen)
     arbiter.stop()
-    answered = replay(Journal.open(tmp_path / "journal.sqlite3")).answers
+    answered = journal_sale(tmp_path / "journal.sqlite3").answers
     assert [key for key in answered if "as-bob" in key] == [] and "online:alice/own" in answered
 
 

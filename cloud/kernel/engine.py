@@ -1,9 +1,10 @@
-"""The arbiter's one thread: inbox -> stamp seq/ts -> decide -> journal commit -> publish -> ack.
+"""The house's one thread: inbox -> stamp seq/ts -> decide -> journal commit -> publish -> ack.
 
 Commands are taken in batches (group commit): every command of a batch is decided in order, the
-batch's journal rows are committed in one fsync'd transaction, and only then are results and lot
-state published and the inbound MQTT messages acknowledged. A crash before the commit loses
-nothing: the broker redelivers every unacknowledged bid to the restarted arbiter.
+batch's journal rows are committed in one fsync'd transaction, and only then are answers and
+retained states published and the inbound MQTT messages acknowledged. A crash before the commit
+loses nothing: the broker redelivers every unacknowledged message to the restarted house.
+The engine knows no domain: the House routes each command to the domain that decides it.
 """
 from __future__ import annotations
 
@@ -16,20 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cloud.core.arbiter import handle, next_deadline
-from cloud.core.commands import Command, Stamped, Tick
-from cloud.journal import Entry, Journal, replay
-from cloud.outbound import CATALOG_CHANGING, LOT_CHANGING, Publication, catalog_publication, lot_publication, publications
+from cloud.kernel.domain import House, Publication, Stamped, Tick
+from cloud.kernel.store import Entry, Journal
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """One item for the engine: a command to decide, or a ready reply (a refused message), plus its ack."""
-    command: Command | None
+    """One item for the engine: a command to decide, a ready reply (a refused message), or a question
+    to run on the engine thread against the current state (`ask`); plus the inbound message's ack."""
+    command: Any | None
     ack: Callable[[], None] | None = None
     reply: Publication | None = None
+    ask: Callable[[House], None] | None = None
 
 
 class Clock:
@@ -44,31 +45,33 @@ class Clock:
 
 
 class Engine:
-    def __init__(self, journal: Journal, publish: Callable[[list[Publication]], None],
-                 clock: Callable[[], int] | None = None, batch_max: int = 2048):
-        self.journal = journal
-        self.publish = publish
-        self.state = replay(journal)
+    def __init__(self, house: House, journal: Journal, publish: Callable[[list[Publication]], None],
+                 clock: Callable[[], int] | None = None, batch_max: int = 2048, snapshot_every: int = 100_000):
+        self.house, self.journal, self.publish = house, journal, publish
+        self.snapshot_seq = journal.load(house)
         self.seq, last_ts = journal.last()
         self.clock = clock or Clock(last_ts)
-        self.batch_max = batch_max
+        self.batch_max, self.snapshot_every = batch_max, snapshot_every
         self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def submit(self, item: Inbound | Command) -> None:
+    def submit(self, item: Inbound | Any) -> None:
         self.inbox.put(item if isinstance(item, Inbound) else Inbound(item))
 
     def start(self) -> "Engine":
-        self._thread = threading.Thread(target=self.run, name="arbiter-engine", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="house-engine", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Finish what was queued, then write a snapshot so the next start replays nothing."""
         self._stop.set()
         self.inbox.put(Inbound(None))
         if self._thread:
             self._thread.join(timeout=5)
+        if self.seq > self.snapshot_seq:
+            self.snapshot()
 
     def run(self) -> None:
         """Fail-stop: if a batch cannot be decided and committed, the process ends (and is restarted
@@ -78,12 +81,18 @@ class Engine:
                 batch = self._next_batch()
                 if batch:
                     self.process(batch)
+                if self.seq - self.snapshot_seq >= self.snapshot_every and self.inbox.empty():
+                    self.snapshot()                 # only when idle: a snapshot never delays a waiting bid
         except BaseException:
-            log.critical("arbiter engine failed; stopping the process", exc_info=True)
+            log.critical("house engine failed; stopping the process", exc_info=True)
             os._exit(70)
 
+    def snapshot(self) -> None:
+        self.journal.save_snapshot(self.seq, self.house)
+        self.snapshot_seq = self.seq
+
     def _next_batch(self) -> list[Inbound]:
-        deadline = next_deadline(self.state)
+        deadline = self.house.deadline()
         timeout = None if deadline is None else max(0.0, (deadline - self.clock()) / 1000)
         try:
             batch = [self.inbox.get(timeout=timeout)]
@@ -100,39 +109,36 @@ class Engine:
         """Decide a batch, commit it, then (and only then) publish and acknowledge."""
         entries: list[Entry] = []
         out: list[Publication] = []
-        lot_changed = catalog_changed = False
+        changed: list[Any] = []
         for item in batch:
             if item.reply is not None:
                 out.append(item.reply)
+            if item.ask is not None:
+                item.ask(self.house)
             if item.command is None:
                 continue
             stamped = Stamped(self.seq + 1, self.clock(), item.command)
-            events = handle(self.state, stamped)
+            events = self.house.handle(stamped)
             if not events:
                 continue
             self.seq = stamped.seq
             entries.append(Entry(stamped, events))
-            out.extend(publications(self.state, events))
-            lot_changed = lot_changed or any(isinstance(e, LOT_CHANGING) for e in events)
-            catalog_changed = catalog_changed or any(isinstance(e, CATALOG_CHANGING) for e in events)
+            out.extend(self.house.publications(events))
+            changed.extend(events)
         if entries:
             self.journal.append(entries)      # raises on failure: nothing below happens
-        if lot_changed:
-            state = lot_publication(self.state, self.seq, self.clock())
-            out += [state] if state else []
-        if catalog_changed:
-            run_list = catalog_publication(self.state)
-            out += [run_list] if run_list else []
+        if changed:
+            out.extend(self.house.settled(changed, self.seq, self.clock()))
         if out:
             self.publish(out)
         for item in batch:
             if item.ack is not None:
                 item.ack()
 
-    def snapshot_hash(self) -> str:
-        return self.state.state_hash()
+    def state_hash(self) -> str:
+        return self.house.state_hash()
 
 
 def run_sync(engine: Engine, commands: list[Any]) -> None:
-    """Decide commands on the caller's thread (tests and the demo's set-up)."""
+    """Decide commands on the caller's thread (tests and set-up before the engine thread starts)."""
     engine.process([Inbound(c) for c in commands])

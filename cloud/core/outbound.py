@@ -1,29 +1,20 @@
 """Events to publications: which message goes to which topic. The one map from decisions to the wire."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cloud.core import events as ev
 from cloud.core.state import AuctionState
-from cloud.core.accounts import HOUSE
 from cloud.core.views import catalog, invoice_text, lot_state
+from cloud.kernel.domain import Publication
 from shared import messages, topics
 from shared.messages import encode
-
-
-@dataclass(frozen=True)
-class Publication:
-    topic: str
-    payload: bytes
-    qos: int = 1
-    retain: bool = False
 
 
 # Events after which the public lot state has changed and is published again (retained).
 LOT_CHANGING = (ev.LotOpened, ev.BidAccepted, ev.MaxRegistered, ev.AskingSet, ev.IncrementSet, ev.FairWarningGiven, ev.LotPaused,
                 ev.LotResumed, ev.ReserveLifted, ev.BidRetracted, ev.LotHammered, ev.LotPassed, ev.LotReopened,
-                ev.PresenceChanged, ev.HallLinkChanged)
+                ev.HallLinkChanged)
 # Events after which the run list (retained) is published again.
 CATALOG_CHANGING = (ev.SaleStarted, ev.LotOpened, ev.LotHammered, ev.LotPassed, ev.LotReopened, ev.OrderCancelled)
 
@@ -35,8 +26,8 @@ def reply_topic(channel: str, source: str) -> str:
     return topics.HALL_RESULT.format(hall=source)
 
 
-def bid_result(state: AuctionState, answer: ev.BidAccepted | ev.BidRejected | ev.LateBidRecorded | ev.MaxRegistered) -> Publication:
-    currency = state.sale.currency if state.sale else None
+def bid_result(state: AuctionState | None, answer: ev.BidAccepted | ev.BidRejected | ev.LateBidRecorded | ev.MaxRegistered) -> Publication:
+    currency = state.sale.currency if state and state.sale else None
     if isinstance(answer, ev.MaxRegistered):
         body = messages.BidResult(answer.bid_id, answer.lot, "accepted", "OK",
                                   f"maximum of {state.money(answer.amount)} registered: the house bids for you up to it, "
@@ -49,7 +40,7 @@ def bid_result(state: AuctionState, answer: ev.BidAccepted | ev.BidRejected | ev
         body = messages.BidResult(answer.bid_id, answer.lot, "late", "LATE_BID", answer.message, answer.seq,
                                   answer.amount, None, currency, answer.paddle)
     else:
-        body = messages.BidResult(answer.bid_id, answer.lot, "rejected", answer.code, answer.message, answer.seq,
+        body = messages.BidResult(answer.bid_id, answer.lot, "rejected", answer.code.name, answer.message, answer.seq,
                                   answer.amount, answer.asking, currency, answer.paddle)
     return Publication(reply_topic(answer.channel, answer.source), encode(body))
 
@@ -68,13 +59,9 @@ def publications(state: AuctionState, events: list[Any]) -> list[Publication]:
             if original.channel != "floor" and original.source != "book":
                 out.append(bid_result(state, original))
         elif isinstance(event, ev.CommandAnswered):
-            body = messages.CommandResult(event.command_id, "ok" if event.ok else "rejected", event.code, event.message, event.seq)
-            to = topics.HOUSE_RESULT.format() if event.hall == HOUSE else topics.HALL_RESULT.format(hall=event.hall)
-            out.append(Publication(to, encode(body)))
-        elif isinstance(event, ev.PinAnswered):
-            body = messages.Session(event.unlocked, event.code, event.message, event.seq, event.locked_until,
-                                    _attempts_left(state, event))
-            out.append(Publication(topics.BIDDER_RESULT.format(account=event.account), encode(body)))
+            out.append(command_result(event))
+        elif isinstance(event, ev.CommandAnsweredAgain):
+            out.append(command_result(state.command_answers[event.key]))
         if sale is None:
             continue
         if isinstance(event, ev.LateBidRecorded):
@@ -88,8 +75,14 @@ def publications(state: AuctionState, events: list[Any]) -> list[Publication]:
     return out
 
 
-def _attempts_left(state: AuctionState, answer: ev.PinAnswered) -> int | None:
-    return state.sale.pin_attempts - answer.failures if answer.code == "PIN_WRONG" and state.sale else None
+def command_result(answer: ev.CommandAnswered) -> Publication:
+    body = messages.CommandResult(answer.command_id, "ok" if answer.ok else "rejected", answer.code.name, answer.message, answer.seq)
+    return Publication(topics.HALL_RESULT.format(hall=answer.hall), encode(body))
+
+
+def unrouted(answer: ev.BidRejected | ev.CommandAnswered) -> Publication:
+    """The answer to a bid or command that names no sale this house runs."""
+    return command_result(answer) if isinstance(answer, ev.CommandAnswered) else bid_result(None, answer)
 
 
 def catalog_publication(state: AuctionState) -> Publication | None:

@@ -1,0 +1,204 @@
+"""The auction as a domain of the house's kernel: several sales over the years, one per hall at a time.
+
+A sale is loaded (its definition, from `./hall sale load` or the config), run by its hall, and
+closed. Hall messages reach the sale their hall runs; an online bid or maximum reaches the open
+sale that holds its lot (lot ids are unique among open sales: loading a clashing sale is refused).
+Each sale's events are wrapped in `InSale`, so one sale's rules (`arbiter.py`) stay as they were.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloud.core import arbiter, catalog, commands as auction_commands, discounts, events as ev, increments, outbound
+from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax
+from cloud.core.state import OPEN_STATUSES, AuctionState, apply
+from cloud.identity import events as identity_events
+from cloud.identity.domain import identity
+from cloud.kernel.domain import House, Publication, Tick
+from shared import messages, topics
+from shared.codes import Code
+from shared.messages import encode
+
+NAME = "auction"
+
+
+@dataclass
+class Auctions:
+    sales: dict[str, AuctionState] = field(default_factory=dict)
+    halls: dict[str, str] = field(default_factory=dict)              # hall -> the open sale it runs
+    closed: set[str] = field(default_factory=set)
+    answers: dict[str, ev.SalesAnswered] = field(default_factory=dict)
+
+    def open_sales(self) -> list[str]:
+        return [sale for sale in self.sales if sale not in self.closed]
+
+
+def sale_state(house: House, sale: str) -> AuctionState:
+    """One sale's state, able to read the house's accounts (the identity domain's, read-only)."""
+    state = house[NAME].sales[sale]
+    state.identity = identity(house)
+    return state
+
+
+class AuctionDomain:
+    name = NAME
+    commands = (LoadSale, CloseSale, PlaceBid, SetMax, RecordPress, RunCommand, SetHallLink)
+    events = (ev.SaleStarted, ev.InSale, ev.SaleClosed, ev.SalesAnswered, ev.Unrouted)
+    modules = (catalog, auction_commands, discounts, ev, increments)
+
+    def initial(self) -> Auctions:
+        return Auctions()
+
+    def decide(self, house: House, command: Any, seq: int, ts: int) -> list[Any]:
+        auctions: Auctions = house[NAME]
+        if isinstance(command, LoadSale):
+            return _load(house, auctions, command, seq)
+        if isinstance(command, CloseSale):
+            return _close(house, auctions, command, seq)
+        if isinstance(command, Tick):
+            return [ev.InSale(sale, e) for sale in auctions.open_sales() if _due(house, sale, ts)
+                    for e in arbiter.decide(sale_state(house, sale), command, seq, ts)]
+        sale = _route(auctions, command)
+        if sale is None:
+            return _unrouted(auctions, command, seq)
+        return [ev.InSale(sale, e) for e in arbiter.decide(sale_state(house, sale), command, seq, ts)]
+
+    def apply(self, event: Any, state: Auctions) -> None:
+        if isinstance(event, ev.InSale):
+            apply(event.event, state.sales[event.sale])
+        elif isinstance(event, ev.SaleStarted):
+            sale = AuctionState()
+            apply(event, sale)
+            state.sales[event.spec.sale] = sale
+            state.halls[event.spec.hall] = event.spec.sale
+        elif isinstance(event, ev.SaleClosed):
+            state.closed.add(event.sale)
+            hall = state.sales[event.sale].sale.hall  # type: ignore[union-attr]
+            if state.halls.get(hall) == event.sale:
+                del state.halls[hall]
+        elif isinstance(event, ev.SalesAnswered):
+            state.answers[event.key] = event
+
+    def deadline(self, house: House) -> int | None:
+        due = [t for sale in house[NAME].open_sales() if (t := arbiter.next_deadline(sale_state(house, sale))) is not None]
+        return min(due) if due else None
+
+    def publications(self, house: House, events: list[Any]) -> list[Publication]:
+        out: list[Publication] = []
+        for sale, inner in _by_sale(events).items():
+            out += outbound.publications(sale_state(house, sale), inner)
+        for event in events:
+            if isinstance(event, ev.Unrouted):
+                out.append(outbound.unrouted(event.answer))
+            elif isinstance(event, ev.SalesAnswered):
+                body = messages.CommandResult(event.command_id, "ok" if event.ok else "rejected", event.code.name, event.message, event.seq)
+                out.append(Publication(topics.HOUSE_RESULT.format(), encode(body)))
+        return out
+
+    def settled(self, house: House, events: list[Any], seq: int, ts: int) -> list[Publication]:
+        """Retained states once per batch: a sale's lot and run list when they changed; every open
+        sale's lot state when someone came or went (it counts the online bidders present)."""
+        auctions: Auctions = house[NAME]
+        lots: set[str] = set()
+        runs: set[str] = set()
+        for event in events:
+            if isinstance(event, ev.SaleStarted):
+                lots.add(event.spec.sale)
+                runs.add(event.spec.sale)
+            elif isinstance(event, ev.InSale):
+                if isinstance(event.event, outbound.LOT_CHANGING):
+                    lots.add(event.sale)
+                if isinstance(event.event, outbound.CATALOG_CHANGING):
+                    runs.add(event.sale)
+            elif isinstance(event, identity_events.PresenceChanged):
+                lots.update(auctions.open_sales())
+        out = [p for sale in sorted(runs) if (p := outbound.catalog_publication(sale_state(house, sale)))]
+        return out + [p for sale in sorted(lots) if (p := outbound.lot_publication(sale_state(house, sale), seq, ts))]
+
+
+def _due(house: House, sale: str, ts: int) -> bool:
+    deadline = arbiter.next_deadline(sale_state(house, sale))
+    return deadline is not None and ts >= deadline
+
+
+def _route(auctions: Auctions, command: Any) -> str | None:
+    """The sale a command is for: its hall's, or (online) the open sale holding its lot."""
+    if isinstance(command, PlaceBid) and command.channel == "online" or isinstance(command, SetMax):
+        lot = command.bid.lot if isinstance(command, PlaceBid) else command.max_bid.lot
+        holding = [sale for sale in auctions.open_sales() if lot in auctions.sales[sale].lots]
+        live = [sale for sale in holding if auctions.sales[sale].current_lot == lot]
+        return (live or holding or [None])[0]
+    hall = command.source if isinstance(command, PlaceBid) else command.hall
+    return auctions.halls.get(hall)
+
+
+def _unrouted(auctions: Auctions, command: Any, seq: int) -> list[Any]:
+    if isinstance(command, (PlaceBid, SetMax)):
+        order, source = (command.bid, command.source) if isinstance(command, PlaceBid) else (command.max_bid, command.account)
+        channel = command.channel if isinstance(command, PlaceBid) else "online"
+        prefix = "max:" if isinstance(command, SetMax) else f"{channel}:"
+        text = (f"lot '{order.lot}' is in no sale this house is running" if channel == "online"
+                else f"hall {source} runs no sale: the house must load one")
+        code = Code.UNKNOWN_LOT if channel == "online" else Code.UNKNOWN_SALE
+        return [ev.Unrouted(ev.BidRejected(order.lot, order.bid_id, f"{prefix}{source}/{order.bid_id}", code, text, order.amount,
+                                           None, seq, source, channel, getattr(order, "paddle", None)))]
+    if isinstance(command, RunCommand):
+        answer = ev.CommandAnswered(f"{command.hall}/{command.command.command_id}", command.command.command_id, command.hall, False,
+                                    Code.UNKNOWN_SALE, f"hall {command.hall} runs no sale: the house must load one", seq)
+        return [ev.Unrouted(answer)]
+    return []                          # a press or a link change with no sale: nothing to decide
+
+
+def _answer(key: str, command_id: str, ok: bool, code: Code, message: str, seq: int) -> list[Any]:
+    return [ev.SalesAnswered(key, command_id, ok, code, message, seq)] if command_id else []
+
+
+def _load(house: House, auctions: Auctions, command: LoadSale, seq: int) -> list[Any]:
+    spec, key = command.spec, f"sales/{command.command_id}"
+    if command.command_id and key in auctions.answers:
+        return [auctions.answers[key]]                 # the same answer again, nothing else
+    refusal = _load_refusal(auctions, command)
+    if refusal is not None:
+        return _answer(key, command.command_id, False, *refusal, seq)
+    accounts = identity(house).accounts
+    enrolled = [identity_events.BidderEnrolled(b.account, b.handle, b.avatar, b.pin_hash, b.limit)
+                for b in spec.bidders if b.account not in accounts]
+    message = f"sale {spec.sale} loaded in hall {spec.hall}: {len(spec.lots)} lots"
+    return [*enrolled, ev.SaleStarted(spec), *_answer(key, command.command_id, True, Code.OK, message, seq)]
+
+
+def _load_refusal(auctions: Auctions, command: LoadSale) -> tuple[Code, str] | None:
+    spec = command.spec
+    if spec.sale in auctions.sales:
+        return Code.SALE_EXISTS, f"sale {spec.sale} is already in this house"
+    running = auctions.halls.get(spec.hall)
+    if running is not None:
+        return Code.HALL_BUSY, f"hall {spec.hall} runs sale {running}: close it first"
+    for other in auctions.open_sales():
+        clash = sorted({lot.lot for lot in spec.lots} & set(auctions.sales[other].lots))
+        if clash:
+            return Code.BAD_COMMAND, f"lot ids {', '.join(clash)} are also in open sale {other}: online bids could not tell them apart"
+    return None
+
+
+def _close(house: House, auctions: Auctions, command: CloseSale, seq: int) -> list[Any]:
+    key = f"sales/{command.command_id}"
+    if command.command_id and key in auctions.answers:
+        return [auctions.answers[key]]
+    if command.sale not in auctions.sales or command.sale in auctions.closed:
+        return _answer(key, command.command_id, False, Code.UNKNOWN_SALE, f"no open sale {command.sale}", seq)
+    lot = auctions.sales[command.sale].lot
+    if lot is not None and lot.status in OPEN_STATUSES + ("paused",):
+        return _answer(key, command.command_id, False, Code.SALE_IN_PROGRESS, f"lot {lot.spec.lot} is still open: hammer or pass it first", seq)
+    return [ev.SaleClosed(command.sale), *_answer(key, command.command_id, True, Code.OK, f"sale {command.sale} closed", seq)]
+
+
+def _by_sale(events: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for event in events:
+        if isinstance(event, ev.InSale):
+            grouped.setdefault(event.sale, []).append(event.event)
+        elif isinstance(event, ev.SaleStarted):
+            grouped.setdefault(event.spec.sale, [])
+    return grouped

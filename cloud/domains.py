@@ -1,0 +1,47 @@
+"""Which domains a house runs, built from its config: the one list the kernel, replay, snapshots,
+reports and tools share (so none of them can forget a domain or journal a type nobody decodes)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cloud.config import Config
+from cloud.core.domain import AuctionDomain
+from cloud.core.events import InSale, Unrouted
+from cloud.identity.domain import IdentityDomain
+from cloud.identity.rules import IdentityPolicy
+from cloud.kernel import domain as kernel_domain
+from cloud.kernel.codec import Codec
+from cloud.kernel.domain import Domain, House
+from cloud.kernel.store import Journal
+
+
+def house_domains(config: Config) -> list[Domain]:
+    policy = IdentityPolicy(config.sale.currency, config.sale.pin_attempts, config.sale.pin_lockout_s * 1000)
+    return [IdentityDomain(policy), AuctionDomain()]
+
+
+def new_house(config: Config) -> House:
+    return House(house_domains(config))
+
+
+def house_codec(house: House) -> Codec:
+    return Codec([kernel_domain, *(m for d in house.domains for m in d.modules)])
+
+
+def read_house(journal_path: str | Path, config: Config | None = None) -> House:
+    """The house a journal describes (newest valid snapshot + the rest), for reports, tools and tests."""
+    house = new_house(config or Config())
+    journal = Journal.resume(journal_path, house_codec(house))
+    try:
+        journal.load(house)
+    finally:
+        journal.close()
+    return house
+
+
+def sale_events(events: list[Any]) -> Iterator[Any]:
+    """A batch's auction events without their sale wrappers (answers to unrouted messages included)."""
+    for event in events:
+        yield event.event if isinstance(event, InSale) else event.answer if isinstance(event, Unrouted) else event

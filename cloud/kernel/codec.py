@@ -1,0 +1,87 @@
+"""Commands and events to JSON and back, for the journal: dataclasses tagged by class name.
+
+The registry is built from the modules each domain names, so the kernel knows no domain. Tuples
+and enums are restored from the dataclasses' type hints (an enum is journaled by its name, so a
+result code stays a code from decision to journal to replay).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import typing
+from collections.abc import Iterable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+_PLAIN = (int, str, bool, float, type(None))
+
+
+class Codec:
+    def __init__(self, modules: Iterable[ModuleType]):
+        self.registry: dict[str, type] = {}
+        for module in modules:
+            for name, obj in vars(module).items():
+                if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__:
+                    known = self.registry.setdefault(name, obj)
+                    if known is not obj:
+                        raise ValueError(f"two journaled types are called {name}: {known.__module__} and {module.__name__}")
+
+    def dumps(self, obj: Any) -> str:
+        return json.dumps(_tagged(obj), separators=(",", ":"))
+
+    def loads(self, text: str) -> Any:
+        return self._untagged(json.loads(text))
+
+    def _untagged(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._untagged(v) for v in value]
+        if isinstance(value, dict) and "_t" in value:
+            cls = self.registry[value["_t"]]
+            tuples, enums = _restorers(cls)
+            body = {k: self._untagged(v) for k, v in value.items() if k != "_t"}
+            for k, kind in enums.items():
+                if body.get(k) is not None:
+                    body[k] = kind[body[k]]
+            return cls(**{k: (_deep_tuple(v) if k in tuples else v) for k, v in body.items()})
+        return value
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def _tagged(obj: Any) -> Any:
+    if type(obj) in _PLAIN:                       # most fields: the hot path for every command journaled
+        return obj
+    if isinstance(obj, enum.Enum):
+        return obj.name
+    if dataclasses.is_dataclass(obj):
+        body = {name: _tagged(getattr(obj, name)) for name in _names(type(obj))}
+        return {"_t": type(obj).__name__, **body}
+    if isinstance(obj, (list, tuple)):
+        return [_tagged(v) for v in obj]
+    return obj
+
+
+@cache
+def _restorers(cls: type) -> tuple[frozenset[str], dict[str, type[enum.Enum]]]:
+    """The fields of `cls` that JSON cannot give back as they were: tuples, and enums (by name)."""
+    hints = typing.get_type_hints(cls)
+    tuples = frozenset(name for name, hint in hints.items() if typing.get_origin(hint) is tuple)
+    enums: dict[str, type[enum.Enum]] = {}
+    for name, hint in hints.items():
+        options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, _UnionType) else (hint,)
+        found = [o for o in options if isinstance(o, type) and issubclass(o, enum.Enum)]
+        if found:
+            enums[name] = found[0]
+    return tuples, enums
+
+
+_UnionType = type(int | None)
+
+
+def _deep_tuple(value: Any) -> Any:
+    return tuple(_deep_tuple(v) for v in value) if isinstance(value, list) else value

@@ -1,0 +1,163 @@
+"""A house's journal and snapshots, in one SQLite file.
+
+The journal holds one row per sequenced command that changed something: the command and the
+events it produced, written in batches, one transaction each, with `synchronous=FULL` (group
+commit): nothing that depends on a row is published before it commits. Snapshots (every N events
+and on a clean stop) hold every domain's state with the hash it had; a house starts from the newest
+snapshot whose state hashes to what was recorded, then applies the journal after it. A snapshot
+that fails that check is discarded, never trusted: the full replay is used instead.
+
+A house is created once (`create`) and resumed ever after (`resume`): an empty or missing journal
+is never taken for a new house, so a lost file cannot silently restart a sale at seq 1.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cloud.kernel.codec import Codec
+from cloud.kernel.domain import House, Stamped
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS house (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, command TEXT NOT NULL, events TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (seq INTEGER PRIMARY KEY, state_hash TEXT NOT NULL, state BLOB NOT NULL);
+"""
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be used as asked: the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    stamped: Stamped
+    events: list[Any]
+
+
+class Journal:
+    def __init__(self, conn: sqlite3.Connection, codec: Codec, path: Path):
+        self.conn, self.codec, self.path = conn, codec, path
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+
+    @classmethod
+    def create(cls, path: str | Path, codec: Codec, house_id: str) -> "Journal":
+        """A new house's journal. Refuses a file that exists: that is a house to resume."""
+        path = Path(path)
+        if path.exists():
+            raise JournalError(f"{path} exists: resume that house, or choose another file for a new one")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        journal = cls(_connect(path), codec, path)
+        journal.conn.executescript(SCHEMA)
+        journal.conn.execute("INSERT INTO house VALUES ('id', ?)", [house_id])
+        return journal
+
+    @classmethod
+    def resume(cls, path: str | Path, codec: Codec) -> "Journal":
+        """An existing house's journal, which must be there and whole."""
+        path = Path(path)
+        if not path.exists():
+            raise JournalError(f"{path} does not exist: to start a new house say so (--new); to resume, restore the journal")
+        if path.stat().st_size == 0:
+            raise JournalError(f"{path} is empty: it is not a house's journal (restore it from a backup, or start a new house with --new)")
+        conn = _connect(path)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"{path} is not a readable journal: {exc}") from exc
+        if not {"house", "journal", "snapshot"} <= tables or conn.execute("SELECT value FROM house WHERE key='id'").fetchone() is None:
+            raise JournalError(f"{path} is not a house's journal (no house record)")
+        return cls(conn, codec, path)
+
+    @classmethod
+    def open(cls, path: str | Path, codec: Codec, house_id: str, new: bool) -> "Journal":
+        return cls.create(path, codec, house_id) if new else cls.resume(path, codec)
+
+    def house_id(self) -> str:
+        return self.conn.execute("SELECT value FROM house WHERE key='id'").fetchone()[0]
+
+    def append(self, entries: list[Entry]) -> None:
+        """Commit a batch durably, or raise: the caller must not publish anything if this fails."""
+        dumps = self.codec.dumps
+        rows = [(e.stamped.seq, e.stamped.ts, dumps(e.stamped.command), dumps(e.events)) for e in entries]
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany("INSERT INTO journal (seq, ts, command, events) VALUES (?, ?, ?, ?)", rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def entries(self, after_seq: int = 0) -> Iterator[Entry]:
+        loads = self.codec.loads
+        cursor = self.conn.execute("SELECT seq, ts, command, events FROM journal WHERE seq > ? ORDER BY seq", [after_seq])
+        for seq, ts, command, events in cursor:
+            yield Entry(Stamped(seq, ts, loads(command)), loads(events))
+
+    def events(self, after_seq: int = 0) -> Iterator[Any]:
+        """Only the events, in order: what replay needs (commands are not decoded)."""
+        loads = self.codec.loads
+        for (events,) in self.conn.execute("SELECT events FROM journal WHERE seq > ? ORDER BY seq", [after_seq]):
+            yield from loads(events)
+
+    def last(self) -> tuple[int, int]:
+        """(last seq, last ts) so a restarted house continues the sequence and never runs time backwards."""
+        row = self.conn.execute("SELECT seq, ts FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def save_snapshot(self, seq: int, house: House) -> None:
+        blob = pickle.dumps(house.states, protocol=pickle.HIGHEST_PROTOCOL)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?)", [seq, house.state_hash(), blob])
+            self.conn.execute("DELETE FROM snapshot WHERE seq NOT IN (SELECT seq FROM snapshot ORDER BY seq DESC LIMIT 2)")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def load(self, house: House) -> int:
+        """Bring `house` to the journal's end: newest trustworthy snapshot, then the events after it.
+        Returns the seq the snapshot covered (0: a full replay)."""
+        start = 0
+        for seq, recorded, blob in self.conn.execute("SELECT seq, state_hash, state FROM snapshot ORDER BY seq DESC"):
+            try:
+                house.states = pickle.loads(blob)
+                if house.state_hash() == recorded:
+                    start = seq
+                    break
+                log.warning("snapshot at seq %d does not hash to its recorded state: discarded", seq)
+            except Exception as exc:                      # a damaged blob: whatever it raises, it is not trusted
+                log.warning("snapshot at seq %d cannot be read (%s): discarded", seq, exc)
+        if start == 0:
+            house.states = {d.name: d.initial() for d in house.domains}
+        for event in self.events(start):
+            house.apply(event)
+        return start
+
+    def backup(self, destination: str | Path) -> None:
+        """A consistent copy while the house runs (SQLite's online backup API, WAL included)."""
+        destination = Path(destination)
+        if destination.exists():
+            raise JournalError(f"{destination} exists: choose a new file for the backup")
+        target = sqlite3.connect(destination)
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Written by the engine thread only, after being opened (and replayed) on the main thread.
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)

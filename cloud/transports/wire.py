@@ -1,0 +1,42 @@
+"""Wire messages (protocol v1, shared.messages) to the house's core commands.
+
+The one place that knows both: the core journals its own values, so a new protocol version changes
+this module, never the journal. Who sent a message comes from its topic (the broker's ACL binds
+topics to logins), never from the payload.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cloud.core.commands import BidOrder, Instruction, MaxOrder, PlaceBid, PressReading, RecordPress, RunCommand, SetMax
+from cloud.identity.commands import ManageAccount, SetPresence
+from shared import messages, topics
+from shared.codes import Code
+
+
+def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any:
+    """The core command for one decoded inbound message (None: informational only). A PIN is not a
+    command: the transport checks it first (see PinGiven there)."""
+    if topic is topics.HALL_BID:
+        return PlaceBid(_bid(message), "hall", params["hall"])
+    if topic is topics.BIDDER_BID:
+        if message.paddle is not None:
+            raise messages.ProtocolError(Code.BAD_VALUE, "an online bid must not name a paddle", "paddle", message.bid_id)
+        return PlaceBid(_bid(message), "online", params["account"])
+    if topic is topics.BIDDER_MAX:
+        return SetMax(MaxOrder(message.bid_id, message.lot, message.amount, message.currency), params["account"])
+    if topic is topics.HALL_PRESS:
+        return RecordPress(PressReading(message.bid_id, message.paddle, message.peak_grams, message.duration_ms), params["hall"])
+    if topic is topics.HALL_COMMAND:
+        return RunCommand(Instruction(message.command_id, message.action, message.lot, message.amount, message.factor,
+                                      message.paddle, message.name, message.account, message.order_id, message.text), params["hall"])
+    if topic is topics.BIDDER_PRESENCE:
+        return SetPresence(params["account"], message.online)
+    if topic is topics.HOUSE_ACCOUNT:
+        return ManageAccount(message.command_id, message.action, message.account, message.handle, message.avatar,
+                             message.pin_hash, message.limit)
+    return None
+
+
+def _bid(message: messages.Bid) -> BidOrder:
+    return BidOrder(message.bid_id, message.lot, message.amount, message.currency, message.paddle)
