@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from edge.core.hall import HallState, PaddleState, Touch
 from edge.core.press import PressPolicy
 from shared import messages
+from shared.dutch import price_now
 from shared.money import format_amount
 
 BANNERS = {"pending": "NOT YET OPEN", "open": "OPEN", "fair_warning": "FAIR WARNING", "paused": "PAUSED",
            "sold": "SOLD", "passed": "PASSED"}
-CLOCK_RUNS = ("open", "fair_warning")      # a Dutch clock falls only while the lot takes bids
 CLOSED = ("sold", "passed")
 
 
@@ -120,14 +120,6 @@ def link_text(state: HallState, now: float) -> tuple[str, bool]:
         return "cloud link up", True
     waiting = f"; {state.waiting} bid{'s' if state.waiting != 1 else ''} kept, sent when it returns" if state.waiting else ""
     return f"cloud link DOWN for {max(0, int(now - state.link_since))} s{waiting}", False
-
-
-def price_now(lot: messages.LotState, now_ms: int) -> int | None:
-    """What a bid names now: a running Dutch clock's price by the arbiter's clock (`now_ms`), the same
-    formula the arbiter judges by (shared/dutch.py); on an English lot the asking price."""
-    if lot.dutch is not None and lot.status in CLOCK_RUNS:
-        return lot.dutch.price_at(now_ms)
-    return lot.asking
 
 
 def outcome(lot: messages.LotState) -> tuple[str, str]:

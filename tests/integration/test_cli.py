@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from edge.store import HallStore
+from shared import topics
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.broker
@@ -54,3 +56,22 @@ def test_the_bidder_cli_bids_the_asking_price_and_leaves_a_maximum(broker, arbit
     wrong = cli("cloud.bidder", "--account", "bob", "--pin", "1111", "--port", port, "--max", "1600")
     assert wrong.returncode == 1 and "PIN refused: wrong PIN: 4 attempts left" in wrong.stderr
     assert maximum.returncode == 0 and "maximum of 1,500 HKD registered" in maximum.stdout
+
+
+def test_the_bidder_cli_bids_the_dutch_clocks_price_by_the_arbiters_clock_not_the_top(broker, arbiter, listen):
+    port = str(broker.port)
+    room = listen(topics.LOT_STATE.filter())
+    assert cli("edge.auctioneer", "open_lot", "--lot", "3", "--port", port).returncode == 0
+    opened = room.expect(type="lot_state", lot="3", status="open")
+    time.sleep(max(0.0, (opened["dutch"]["start_ms"] + 2_300 - opened["at_ms"]) / 1000))   # past the first 2 s step
+    accepted = cli("cloud.bidder", "--account", "alice", "--pin", "1234", "--port", port, "--asking")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    sold = room.expect(type="lot_state", lot="3", status="sold")
+    assert sold["current_bid"] in (850_000, 800_000), sold          # the clock's 8,500 (or 8,000 a step later), never the top 9,000
+
+
+def test_the_bidder_cli_without_a_pin_or_a_terminal_says_the_pin_is_needed():
+    env = {k: v for k, v in ENV.items() if k != "HALL_PIN"}
+    result = subprocess.run([sys.executable, "-m", "cloud.bidder", "--account", "alice", "--port", "1", "--asking"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 3 and "a trade PIN is needed" in result.stderr and "Traceback" not in result.stderr
