@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 from cloud.core import events as ev
+from cloud.identity.commands import CheckPin
 from cloud.identity.events import AccountAnsweredAgain
 from cloud.core.views import invoice_text
 from cloud.pins import hash_pin
@@ -157,3 +158,15 @@ def test_register_paddle_links_a_known_account_only():
     assert d.command("register_paddle", paddle=30, name="Dr Ho", account="nobody").code is Code.UNKNOWN_BIDDER
     answer = d.command("register_paddle", paddle=30, name="Dr Ho", account="bob")
     assert answer.ok and answer.message == "paddle 30 registered to Dr Ho (account bob)" and d.state.paddle_accounts[30] == "bob"
+
+
+def test_a_pin_changed_while_the_old_one_was_being_checked_unlocks_nothing():
+    """The shell checks a PIN against the hash the engine gave it; if the house set a new PIN in the
+    meantime, the outcome of checking the old hash must not unlock the account."""
+    d = opened(unlock=())
+    old_hash = d.house["identity"].accounts["alice"].pin_hash
+    d.account("set_pin", "alice", pin_hash=PIN_HASH)                   # the house changes it: the check is in flight
+    answer = d.send(CheckPin("alice", True, old_hash))[0]
+    assert not answer.unlocked and answer.code is Code.PIN_REQUIRED
+    assert not d.house["identity"].accounts["alice"].unlocked
+    assert d.send(CheckPin("alice", True, PIN_HASH))[0].unlocked      # checked against the new hash: fine
