@@ -156,7 +156,7 @@
     renderBids();
     const mine = [...state.bids.values()].filter((b) => b.lot === lot.lot && b.kind === "bid" && b.status === "accepted").pop();
     const now = mine && standing(mine);
-    if (now === "outbid") say(lot.status === "sold" ? `outbid: sold to ${lot.leader.label}` : `outbid: asking is now ${money(lot.asking)}`, now);
+    if (now === "outbid") say(lot.status === "sold" ? `outbid: sold to ${lot.leader.label}` : `outbid: asking is now ${money(price())}`, now);
     else if (now === "won") say(`you won lot ${lot.lot} for ${money(lot.current_bid)}`, now);
   }
 
@@ -168,12 +168,7 @@
   function price() {
     const lot = state.lot;
     if (!lot || !BIDDABLE.includes(lot.status)) return null;
-    if (lot.kind === "dutch" && lot.dutch) {
-      const d = lot.dutch;
-      const now = lot.at_ms + (performance.now() - state.lotAt);       // the arbiter's clock, as of now
-      return rules.clockPrice(d.top, d.floor, d.end_ms - d.start_ms, d.schedule, d.step_ms, now - d.start_ms);
-    }
-    return lot.asking;
+    return rules.priceNow(lot, rules.arbiterNow(lot.at_ms, performance.now() - state.lotAt, Date.now()));
   }
 
   function render() {
@@ -182,13 +177,17 @@
       const status = $("lot-status");
       status.className = `status ${lot.status}`;
       status.textContent = STATUS[lot.status] + (lot.status === "sold" && lot.leader ? ` to ${lot.leader.label} for ${money(lot.current_bid)}` : "");
+      $("lot-reason").textContent = rules.outcome(lot, state.cfg.minor_digits)[1];      // why it closed as it did
       $("lot-title").textContent = `Lot ${lot.lot}: ${lot.title}`;
       $("lot-description").textContent = lot.description || "";
       $("estimate").textContent = lot.estimate_low != null ? `${money(lot.estimate_low)} – ${money(lot.estimate_high)}` : "-";
       $("current").textContent = money(lot.current_bid);
       $("asking-label").textContent = lot.kind === "dutch" ? "Clock" : "Asking";
-      $("leader-name").textContent = lot.leader ? lot.leader.label : "-";
-      picture($("leader-avatar"), lot.leader && lot.leader.avatar);
+      const leader = lot.status === "passed" ? null : lot.leader;        // a passed lot has nobody leading
+      $("current-label").textContent = { sold: "Hammer price", passed: "Highest bid" }[lot.status] || "Current bid";
+      $("leader-label").textContent = lot.status === "sold" ? "Bought by" : "Leader";
+      $("leader-name").textContent = leader ? leader.label : "-";
+      picture($("leader-avatar"), leader && leader.avatar);
       picture($("lot-image"), lot.image);
     }
     const now = price();

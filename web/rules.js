@@ -1,6 +1,7 @@
-// The two rules the page must compute exactly as the arbiter does: the Dutch clock
-// (shared/dutch.py) and how money is said (shared/money.py). tests/web/test_rules.py runs
-// both here in node against the Python originals. BigInt keeps integer arithmetic exact.
+// The rules the page must compute exactly as the arbiter and the room's screens do: the Dutch
+// clock and the arbiter's clock behind it (shared/dutch.py), how money is said (shared/money.py),
+// and how a closed lot states its result (edge/core/views.py: outcome). tests/web/test_rules.py
+// runs each here in node against the Python original. BigInt keeps integer arithmetic exact.
 (function (exports) {
   "use strict";
 
@@ -17,6 +18,40 @@
     return Number(T - ((T - F) * elapsed) / D);
   }
 
+  // The arbiter's clock from a lot state: its at_ms plus the time since it arrived, bounded below
+  // by the wall clock, because a retained state may have waited on the broker before it arrived.
+  function arbiterNow(atMs, sinceArrivalMs, wallMs) {
+    return atMs == null ? wallMs : Math.max(atMs + sinceArrivalMs, wallMs);
+  }
+
+  const CLOCK_RUNS = ["open", "fair_warning"];
+
+  // What a bid names now: a running Dutch clock's price by the arbiter's clock, else the asking price.
+  function priceNow(lot, arbiterMs) {
+    const d = lot.dutch;
+    if (d && CLOCK_RUNS.includes(lot.status)) {
+      return clockPrice(d.top, d.floor, d.end_ms - d.start_ms, d.schedule, d.step_ms, arbiterMs - d.start_ms);
+    }
+    return lot.asking == null ? null : lot.asking;
+  }
+
+  // A closed lot's result and its reason: [banner, reason], worded as the room's screens word it.
+  function outcome(lot, digits) {
+    const money = (minor) => (minor == null ? "-" : formatAmount(minor, lot.currency, digits));
+    if (lot.status === "sold" && lot.leader) {
+      const how = lot.kind === "dutch" ? "accepted on the Dutch clock" : "the highest bid at the hammer";
+      return [`SOLD to ${lot.leader.label} for ${money(lot.current_bid)}`, how];
+    }
+    if (lot.status === "passed") {
+      if (!lot.bids) return ["PASSED", lot.kind === "dutch" ? "the clock reached its floor with no acceptance" : "no bids"];
+      if (!lot.reserve_met) return ["PASSED", `reserve not met: highest bid ${money(lot.current_bid)}`];
+      return ["PASSED", "passed by the auctioneer"];
+    }
+    return [BANNERS[lot.status] || lot.status.toUpperCase(), ""];
+  }
+
+  const BANNERS = { pending: "NOT YET OPEN", open: "OPEN", fair_warning: "FAIR WARNING", paused: "PAUSED", sold: "SOLD", passed: "PASSED" };
+
   function formatAmount(minor, currency, digits) {
     const sign = minor < 0 ? "-" : "";
     const value = BigInt(Math.abs(minor));
@@ -29,5 +64,8 @@
   }
 
   exports.clockPrice = clockPrice;
+  exports.arbiterNow = arbiterNow;
+  exports.priceNow = priceNow;
+  exports.outcome = outcome;
   exports.formatAmount = formatAmount;
 })(typeof module === "object" ? module.exports : (window.rules = {}));
