@@ -46,9 +46,8 @@ class Touch(NamedTuple):
 
 @dataclass
 class Note:
-    """A notice for the auctioneer, with the lot it came during and when (the arbiter's clock)."""
+    """A notice for the auctioneer and when it arrived (the arbiter's clock)."""
     text: str
-    lot: str | None
     at_ms: int | None = None      # set by HallState.stamp
 
 
@@ -63,7 +62,7 @@ class HallState:
     waiting: int = 0
     intents: list[tuple[int, int] | Touch] = field(default_factory=list)   # (paddle, peak grams), newest last; stamp() dates them
     notices: list[str] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)                    # the notices with their lot and time
+    notes: list[Note] = field(default_factory=list)                    # the notices with their time
     lot_statuses: dict[str, str] = field(default_factory=dict)       # every lot seen, for the run list
 
     def record(self, paddle: int, bid: BidRecord) -> None:
@@ -81,7 +80,7 @@ class HallState:
     def note(self, text: str) -> None:
         self.notices.append(text)
         del self.notices[:-MAX_REMEMBERED]
-        self.notes.append(Note(text, self.lot.lot if self.lot else None))
+        self.notes.append(Note(text))
         del self.notes[:-MAX_REMEMBERED]
 
     def stamp(self, now_ms: int) -> None:
