@@ -61,11 +61,18 @@ SALE_CATALOG = Topic("sale_catalog", "arbiter/sale/{sale}/catalog", "arbiter", "
 LOT_STATE = Topic("lot_state", "arbiter/sale/{sale}/lot", "arbiter", "everyone", 1, True, "lot_state")
 SIM_PRESS = Topic("sim_press", "sim/{hall}/press", "scripts and tests", "a simulated hall box", 1, False, "sim_press")
 SALE_MESSAGE = Topic("sale_message", "arbiter/sale/{sale}/message", "arbiter", "everyone", 1, False, "notice")
+HOUSE_LEDGER = Topic("house_ledger", "house/ledger", "the house (./hall ledger)", "arbiter", 1, False, "ledger_command, ledger_query")
+HOUSE_CUSTODY = Topic("house_custody", "house/custody", "the house (./hall custody)", "arbiter", 1, False, "catalog_command, custody_command")
+BIDDER_PAYOUT = Topic("bidder_payout", "bidder/{account}/payout", "online bidder", "arbiter", 1, False, "payout_request")
+USER_STATEMENT = Topic("user_statement", "arbiter/user/{account}/statement", "arbiter", "that user", 1, True, "statement (the latest lines)")
+USER_HOLDINGS = Topic("user_holdings", "arbiter/user/{account}/holdings", "arbiter", "that user", 1, True, "holdings")
+USER_NOTICE = Topic("user_notice", "arbiter/user/{account}/notice", "arbiter", "that user", 1, False, "notice")
 
 ALL: tuple[Topic, ...] = (
     HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, HALL_VIDEO, BIDDER_BID, BIDDER_MAX, BIDDER_PIN,
     BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
-    SALE_CATALOG, SALE_MESSAGE, SIM_PRESS,
+    SALE_CATALOG, SALE_MESSAGE, SIM_PRESS, HOUSE_LEDGER, HOUSE_CUSTODY, BIDDER_PAYOUT, USER_STATEMENT, USER_HOLDINGS,
+    USER_NOTICE,
 )
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 
