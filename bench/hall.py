@@ -9,7 +9,8 @@ box, the broker and the arbiter.
                            the same two figures deciding at the third sample (three_sample_...)
   sample_period_ms         the load cells' conversion period
   press_to_pixels_ms_p99   button edge -> the paddle display's frame showing the press drawn
-  hx711_resets_per_1000_reads  reads in which a pre-empted clock line reset a chip (50 ms without data)
+  hx711_resets_per_1000_reads  reads in which a clock line held high past 60 us reset a chip (50 ms
+                           without data); the chips are read in the sampler process (hardware/sampler.py)
   render_main_ms_p99       drawing the main display, 1920x1080
   render_paddle_ms_p99     drawing eight paddle displays, 320x240 each (one frame)
 Edges and arrivals are read on one monotonic clock (gpiozero MockFactory ticks are time.monotonic).
@@ -95,16 +96,15 @@ def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples:
                 to_pixels.append((drawn * 1e6 - record.pressed_us) / 1000)
             time.sleep(0.25)
         period = next(iter(box.paddles.values())).load_cell.sample_period_ms
-        resets = sum(chip.power_downs for chip in sim.chips.values())
-        reads = sum(chip.conversions_read for chip in sim.chips.values())
     finally:
         wire.close()
-        box.stop()
+        box.stop()                                     # the sampler process sends its final tally
         display.stop()
+    tally = sim.sampler.tally
     return {"to_bid_p50": percentile(to_bid, 50), "to_bid_p99": percentile(to_bid, 99), "to_result_p99": percentile(to_result, 99),
             "decided_to_wire_p99": percentile(decided_to_wire, 99), "tier_accuracy": right / rounds, "period": period,
             "to_pixels_p99": percentile(to_pixels, 99) if to_pixels else float("nan"), "pixels_seen": len(to_pixels),
-            "resets_per_1000_reads": 1000 * resets / max(1, reads)}
+            "resets_per_1000_reads": tally.per_1000()}
 
 
 def online_arrivals(broker: Broker, count: int) -> list[float]:

@@ -40,10 +40,11 @@ def build(config: HallBoxConfig, simulate: bool, display: Display | None = None,
     simulator: SimulatedHall | None = None
     if use_pi:
         from gpiozero.pins.lgpio import LGPIOFactory
-        paddles: list[Paddle] = pi_paddles(wirings, config.hall.rate_sps)
+        paddles: list[Paddle] = pi_paddles(wirings, config.hall.rate_sps, config.hall.sampler_priority)
         ticks = LGPIOFactory.ticks
     else:
-        simulator = SimulatedHall(wirings, rate_sps=config.hall.rate_sps, glitch_rate=config.hall.glitch_per_mille / 1000)
+        simulator = SimulatedHall(wirings, rate_sps=config.hall.rate_sps, glitch_rate=config.hall.glitch_per_mille / 1000,
+                                  priority=config.hall.sampler_priority)
         paddles = simulator.paddles()
         ticks = simulator.factory.ticks
     narrator = Narrator()

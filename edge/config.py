@@ -17,6 +17,7 @@ class HallConfig:
     client_id: str = "hall-box"
     hardware: str = "auto"            # auto (a Pi if one is found) | pi | simulated
     rate_sps: int = 80
+    sampler_priority: int = 50        # SCHED_FIFO priority of the HX711 sampler process (1-99; 0: normal)
     glitch_per_mille: int = 0         # simulated glitch samples per 1,000 conversions
     cloud: str = "127.0.0.1:1884"     # the cloud broker this hall's broker bridges to (host:port)
     cloud_cafile: str = ""            # the cloud broker's CA: the bridge speaks TLS
@@ -83,6 +84,8 @@ def load(path: str | Path | None = None) -> HallBoxConfig:
     check_wiring(config.hall.paddles)
     if config.hall.rate_sps not in (10, 80):
         raise ConfigError("hall.rate_sps must be 10 or 80 (the HX711's two rates)")
+    if not 0 <= config.hall.sampler_priority <= 99:
+        raise ConfigError("hall.sampler_priority must be 0 (normal scheduling) to 99 (SCHED_FIFO's range)")
     if config.hall.hardware not in ("auto", "pi", "simulated"):
         raise ConfigError("hall.hardware must be auto, pi or simulated")
     display = config.display

@@ -1,8 +1,9 @@
 """The hall box: paddles in, bids out, answers back; one loop thread owns every decision.
 
 Threads and what they may do:
-- gpiozero callbacks (button edges, with the edge's tick) and the sampler thread (HX711 reads)
-  only put events on the queue;
+- gpiozero callbacks (button edges, with the edge's tick) and the sampler thread only put events
+  on the queue; the sampler thread takes the HX711 readings that the sampler process
+  (hardware/sampler.py, real-time priority, no thread of ours to pre-empt it) clocked in;
 - the link thread (MQTT) only puts received messages and link changes on the queue;
 - the loop thread takes events one at a time: press trackers, the outbox (SQLite), publishing.
 A bid is committed to the outbox before it is published and leaves when its answer arrives; when

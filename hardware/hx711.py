@@ -6,8 +6,9 @@
 2. Its sign extension ORs 0xFF000000 into a 24-bit negative reading, which on CPython's unbounded
    ints is a large positive number (-1 reads as 4294967295). `SignedHX711` converts it back.
 3. Blinka's `delay_us` is `time.sleep(us / 1e6)`: on Linux that sleeps 50-100 us, against a 60 us
-   limit for PD_SCK high before the chip powers down mid-read. The shim busy-waits instead. Even so
-   a pre-empted thread can hold the clock high too long (seen here: median 2 us, tail 90 us), so
+   limit for PD_SCK high before the chip powers down mid-read. The shim busy-waits instead. The reads
+   run in a sampler process of their own at real-time priority (hardware/sampler.py), so no hall box
+   thread can pre-empt one; what still can (an interrupt, a hypervisor on a VM) is caught here:
    `HX711LoadCell` times every high phase of the clock line and discards a read in which one
    exceeded `HIGH_LIMIT_NS`: the chip may have powered down and the bits be garbage.
 """
@@ -100,6 +101,7 @@ class HX711LoadCell:
         self._pins = (data, self.clock)
         self.driver = SignedHX711(data, self.clock)   # upstream __init__: power reset (clock high 1 ms)
         self._stale_gain = gain != upstream.HX711.CHAN_A_GAIN_128
+        self.reads = 0
         self.discarded = 0
 
     def ready(self) -> bool:
@@ -112,6 +114,7 @@ class HX711LoadCell:
                 raise SensorError("HX711 not ready: check its wiring and power")
             time.sleep(0.0002)
         self.clock.longest_high_ns = 0
+        self.reads += 1
         # The public read() clocks two conversions per call to set the gain first; the gain is set
         # once here, so each sample costs one conversion (80 per second, not 40).
         value = self.driver._read_channel_raw(self.gain)

@@ -1,4 +1,5 @@
-"""A paddle: a gpiozero Button and a load cell under one platform. The pin factory is injected."""
+"""A paddle: a gpiozero Button and a load cell under one platform. The pin factory is injected; the
+load cell is read in the sampler process (hardware/sampler.py), the button in the hall box's."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +11,7 @@ from gpiozero import Button
 
 from hardware.hx711 import HX711LoadCell
 from hardware.ports import LoadCell
+from hardware.sampler import DEFAULT_PRIORITY, Sampler, Tally
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,33 @@ def pi_load_cell(wiring: PaddleWiring, rate_sps: int) -> HX711LoadCell:
     return HX711LoadCell(data, clock, rate_sps=rate_sps)
 
 
-def pi_paddles(wirings: list[PaddleWiring], rate_sps: int) -> list[Paddle]:
-    """Real paddles: lgpio pins for the buttons (Raspberry Pi OS bookworm), Blinka for the HX711s."""
+@dataclass(frozen=True)
+class PiCells:
+    """The HX711s of real paddles, as the sampler process opens them (a hardware.sampler.CellSource)."""
+    wirings: tuple[PaddleWiring, ...]
+    rate_sps: int
+
+    def open(self) -> "PiBank":
+        return PiBank({w.number: pi_load_cell(w, self.rate_sps) for w in self.wirings})
+
+
+@dataclass
+class PiBank:
+    """Real load cells take no orders; a reset is what the driver layer can see of one: a read whose
+    clock line stayed high past the limit (discarded)."""
+    cells: dict[int, HX711LoadCell]
+
+    def obey(self, order: Any) -> None:
+        raise ValueError(f"real paddles take no orders ({order!r} is for a simulated hall)")
+
+    def tally(self) -> Tally:
+        return Tally(sum(c.reads for c in self.cells.values()), sum(c.discarded for c in self.cells.values()))
+
+
+def pi_paddles(wirings: list[PaddleWiring], rate_sps: int, priority: int = DEFAULT_PRIORITY) -> list[Paddle]:
+    """Real paddles: lgpio pins for the buttons (Raspberry Pi OS bookworm), Blinka for the HX711s,
+    read in the sampler process at SCHED_FIFO `priority`."""
     from gpiozero.pins.lgpio import LGPIOFactory
     factory = LGPIOFactory()
-    return [Paddle(w.number, open_button(w, factory), pi_load_cell(w, rate_sps)) for w in wirings]
+    sampler = Sampler(PiCells(tuple(wirings), rate_sps), priority)
+    return [Paddle(w.number, open_button(w, factory), sampler.cells[w.number]) for w in wirings]
