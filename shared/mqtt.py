@@ -5,11 +5,16 @@ here instead of 0.3 ms (Nagle + delayed ACK). Every client is made here so none 
 """
 from __future__ import annotations
 
+import logging
+import os
 import socket
 import threading
 from typing import Any
 
 import paho.mqtt.client as mqtt
+
+log = logging.getLogger(__name__)
+EXIT_NETWORK_DEAD = 70     # EX_SOFTWARE, as the engine's fail-stop: the supervisor restarts the process
 
 
 def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
@@ -60,3 +65,23 @@ def connect_and_wait(client: mqtt.Client, host: str, port: int, timeout: float =
         client.loop_stop()
         raise ConnectionError(f"{host}:{port} refused the connection: {refused[0]}" if refused else f"no CONNACK from {host}:{port} within {timeout} s")
     client.on_connect = previous
+
+
+def exit_if_network_dies(client: mqtt.Client) -> threading.Event:
+    """Fail-stop for a started client: if paho's network thread ends (an exception escaped a callback,
+    or a bug in paho) the process exits with EXIT_NETWORK_DEAD, because a process without it is alive
+    but deaf and its supervisor would never restart it. Set the returned event before a deliberate stop."""
+    network: threading.Thread | None = client._thread      # paho keeps no public handle on its loop_start thread
+    if network is None:
+        raise RuntimeError("start the client's network thread (loop_start) first")
+    stopping = threading.Event()
+
+    def watch() -> None:
+        network.join()
+        if not stopping.is_set():
+            log.critical("the MQTT network thread ended; exiting so the supervisor restarts this process")
+            logging.shutdown()
+            os._exit(EXIT_NETWORK_DEAD)
+
+    threading.Thread(target=watch, name="mqtt-watchdog", daemon=True).start()
+    return stopping

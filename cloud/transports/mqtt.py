@@ -4,10 +4,18 @@ Thin on purpose: parse the topic, decode the payload (shared.messages), build a 
 A message that breaks the contract becomes a coded error for its sender, queued in order with
 the bids so acknowledgements keep their order. Acks are manual: the engine acknowledges a bid
 only after the journal commit, so a bid received by a crashing arbiter is redelivered, never lost.
+
+What a stranger sends cannot silence it (docs/threat-model.md): nothing raised while reading a
+message leaves the callback, and every message is handed to the engine exactly once with its ack;
+a dead network thread ends the process; a message that killed it twice is quarantined; a retained
+command is refused and cleared; each kind a bidder sends is rate-limited, presence coalesced, and
+PIN checks bounded per account.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,19 +23,21 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from cloud.core.commands import PlaceBid, SetHallLink
+from cloud.core.commands import PlaceBid, SetHallLink, SetMax
 from cloud.core.outbound import reply_topic
-from cloud.identity.commands import CheckPin
+from cloud.identity.commands import CheckPin, SetPresence
 from cloud.identity.domain import identity
 from cloud.identity.rules import pin_refusal
 from cloud.kernel.domain import House, Publication
 from cloud.kernel.engine import Engine, Inbound
 from cloud.pins import verify_pin
+from cloud.transports.guards import PinGate, PresenceCoalescer, RateLimit
+from cloud.transports.quarantine import Quarantine
 from cloud.transports.wire import to_command
 from shared import messages, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
-from shared.mqtt import connect_and_wait, make_client, secure
+from shared.mqtt import connect_and_wait, exit_if_network_dies, make_client, secure
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,8 @@ EXPECTS: dict[str, type[messages.Message]] = {
     topics.BIDDER_PRESENCE.name: messages.Presence, topics.BIDDER_PIN.name: messages.Pin,
     topics.HOUSE_ACCOUNT.name: messages.AccountCommand,
 }
+RETAINED_BY_DESIGN = (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE)   # wills and notifications
+LIMITED_KINDS = {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin"}   # presence: coalesced
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,11 @@ def inbound(topic_name: str, payload: bytes) -> tuple[Any | None, Publication | 
     if parsed is None or parsed[0] not in topics.INBOUND:
         log.warning("ignored a message on %r: not an inbound topic of the contract", topic_name)
         return None, None
-    topic, params = parsed
+    return read(*parsed, payload)
+
+
+def read(topic: topics.Topic, params: dict[str, str], payload: bytes) -> tuple[Any | None, Publication | None]:
+    """A message on an inbound topic of the contract -> (command, None) or (None, coded error)."""
     if topic is topics.HALL_BRIDGE:               # Mosquitto's own notification: "1" up, "0" down
         return (SetHallLink(params["hall"], payload.strip() == b"1"), None) if payload.strip() in (b"0", b"1") else (None, None)
     try:
@@ -67,49 +83,57 @@ def inbound(topic_name: str, payload: bytes) -> tuple[Any | None, Publication | 
             return PinGiven(params["account"], message.pin), None
         return to_command(topic, params, message), None
     except messages.ProtocolError as exc:
-        error = messages.Error(exc.code.name, exc.message, exc.field, exc.ref)
-        if topic is topics.HOUSE_ACCOUNT:
-            return None, Publication(topics.HOUSE_RESULT.format(), messages.encode(error))
-        channel, source = ("online", params["account"]) if "account" in params else ("hall", params["hall"])
-        return None, Publication(reply_topic(channel, source), messages.encode(error))
+        return None, refusal(topic, params, messages.Error(exc.code.name, exc.message, exc.field, exc.ref))
 
 
-class RateLimit:
-    """A token bucket per online bidder: `rate` bids a second, bursts of `burst`. In the shell, not the
-    core: it reads the clock, and a refused bid is answered without ever being sequenced."""
+def refusal(topic: topics.Topic, params: dict[str, str], error: messages.Error) -> Publication:
+    """`error` on the reply topic of whoever published on `topic`."""
+    if topic is topics.HOUSE_ACCOUNT:
+        return Publication(topics.HOUSE_RESULT.format(), messages.encode(error))
+    channel, source = ("online", params["account"]) if "account" in params else ("hall", params["hall"])
+    return Publication(reply_topic(channel, source), messages.encode(error))
 
-    def __init__(self, rate: float = 5.0, burst: int = 10):
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, tuple[float, float]] = {}
 
-    def allow(self, account: str, now: float) -> bool:
-        if self.rate <= 0:
-            return True
-        tokens, then = self.buckets.get(account, (float(self.burst), now))
-        tokens = min(self.burst, tokens + (now - then) * self.rate)
-        allowed = tokens >= 1
-        self.buckets[account] = (tokens - 1 if allowed else tokens, now)
-        return allowed
+def ref_of(topic: topics.Topic, payload: bytes) -> str | None:
+    """The bid or command id of a payload, if it can be read (for refusals made before decoding)."""
+    try:
+        message = messages.decode(payload, EXPECTS[topic.name])
+    except messages.ProtocolError as exc:
+        return exc.ref
+    return getattr(message, "bid_id", None) or getattr(message, "command_id", None)
+
+
+def _bid_id(command: Any) -> str | None:
+    return command.bid.bid_id if isinstance(command, PlaceBid) else command.max_bid.bid_id if isinstance(command, SetMax) else None
 
 
 class MqttTransport:
-    def __init__(self, engine: Engine, broker: BrokerConfig, client_id: str, limit: RateLimit | None = None):
+    def __init__(self, engine: Engine, broker: BrokerConfig, client_id: str, limit: RateLimit | None = None,
+                 quarantine: Quarantine | None = None, presence_window_s: float = 1.0):
         self.engine = engine
         self.client = secure(make_client(client_id, persistent=True, manual_ack=True), broker.username, broker.password, broker.cafile)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.host, self.port = broker.host, broker.port
         self.limit = limit or RateLimit()
+        self.quarantine = quarantine or Quarantine(engine.journal.path.parent / "quarantine.sqlite3")
+        self.presence = PresenceCoalescer(lambda account, online: self.engine.submit(Inbound(SetPresence(account, online))), presence_window_s)
+        self.pin_gate = PinGate()
         self.pin_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin-check")   # scrypt: off the network thread
+        self.stopping: threading.Event | None = None      # set before a deliberate stop (see exit_if_network_dies)
 
     def start(self) -> "MqttTransport":
         connect_and_wait(self.client, self.host, self.port)
+        self.stopping = exit_if_network_dies(self.client)
         return self
 
     def stop(self) -> None:
+        if self.stopping is not None:
+            self.stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
         self.pin_checks.shutdown(wait=False, cancel_futures=True)
+        self.quarantine.close()
 
     def publish(self, batch: list[Publication]) -> None:
         for p in batch:
@@ -120,28 +144,74 @@ class MqttTransport:
             client.subscribe([(t.filter(), t.qos) for t in topics.INBOUND])
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        command, reply = inbound(msg.topic, msg.payload)
-        limited = command.source if isinstance(command, PlaceBid) and command.channel == "online" else \
-            command.account if isinstance(command, PinGiven) else None
-        if limited and not self.limit.allow(limited, time.monotonic()):
-            ref = command.bid.bid_id if isinstance(command, PlaceBid) else None
-            error = messages.Error(Code.RATE_LIMITED.name, f"too many attempts: at most {self.limit.rate:g} a second", None, ref)
-            command, reply = None, Publication(reply_topic("online", limited), messages.encode(error))
-        mid, qos = msg.mid, msg.qos
-        ack = lambda: client.ack(mid, qos)  # noqa: E731
+        """Hand the engine exactly one item per message, carrying its ack: whatever the message holds,
+        nothing raised while reading it escapes (it would end paho's network thread)."""
+        ack = functools.partial(client.ack, msg.mid, msg.qos)
+        try:
+            item = self._receive(msg, ack)
+        except Exception:
+            log.exception("a message on %r could not be read; answered as malformed", msg.topic)
+            item = Inbound(None, ack=ack, reply=self._malformed(msg.topic, "the arbiter could not read this message"))
+        self.engine.submit(item)
+
+    def _receive(self, msg: mqtt.MQTTMessage, ack: Any) -> Inbound:
+        """The engine's item for one message; raises nothing it has handed on (the ack is only returned)."""
+        parsed = topics.parse(msg.topic)
+        if parsed is None or parsed[0] not in topics.INBOUND:
+            log.warning("ignored a message on %r: not an inbound topic of the contract", msg.topic)
+            return Inbound(None, ack=ack)
+        topic, params = parsed
+        if topic not in RETAINED_BY_DESIGN and not msg.payload:
+            return Inbound(None, ack=ack)           # an empty payload clears a retained message (ours too): nothing to answer
+        if msg.retain and topic not in RETAINED_BY_DESIGN:
+            return Inbound(None, ack=ack, reply=self._refuse_retained(topic, params, msg))
+        if msg.dup and self.quarantine.attempt(msg.topic, msg.payload):
+            log.error("quarantined a message on %r (%d bytes): it stopped the arbiter twice", msg.topic, len(msg.payload))
+            return Inbound(None, ack=ack, reply=self._malformed(msg.topic, "quarantined: this message stopped the arbiter twice while being read"))
+        try:
+            command, reply = read(topic, params, msg.payload)
+        finally:
+            if msg.dup:
+                self.quarantine.survived(msg.topic, msg.payload)
+        kind = LIMITED_KINDS.get(topic)
+        if kind and command is not None and not self.limit.allow(f"{params['account']}/{kind}", time.monotonic()):
+            text = f"too many {kind} messages: at most {self.limit.rate:g} a second"
+            return Inbound(None, ack=ack, reply=self._rate_limited(params["account"], text, _bid_id(command)))
         if isinstance(command, PinGiven):
-            self.engine.submit(Inbound(None, ask=lambda house: self._ask_pin(house, command, ack)))
-        else:
-            self.engine.submit(Inbound(command, ack=ack, reply=reply))
+            if not self.pin_gate.enter(command.account):
+                return Inbound(None, ack=ack, reply=self._rate_limited(command.account, "too many pin messages: one is being checked and one waits"))
+            return Inbound(None, ask=lambda house: self._ask_pin(house, command, ack))
+        if isinstance(command, SetPresence) and not self.presence.offer(command.account, command.online, time.monotonic()):
+            return Inbound(None, ack=ack)           # held: the window's last value is sent when it ends
+        return Inbound(command, ack=ack, reply=reply)
+
+    def _refuse_retained(self, topic: topics.Topic, params: dict[str, str], msg: mqtt.MQTTMessage) -> Publication:
+        """A retained command would come back at every restart: clear it, and tell its sender."""
+        self.client.publish(msg.topic, b"", qos=1, retain=True)
+        return refusal(topic, params, messages.Error(Code.BAD_VALUE.name, "a command must not be retained: refused, and its retained copy cleared",
+                                                     "retain", ref_of(topic, msg.payload)))
+
+    def _malformed(self, topic_name: str, text: str) -> Publication | None:
+        parsed = topics.parse(topic_name)
+        return refusal(*parsed, messages.Error(Code.MALFORMED_JSON.name, text)) if parsed and parsed[0] in topics.INBOUND else None
+
+    @staticmethod
+    def _rate_limited(account: str, text: str, ref: str | None = None) -> Publication:
+        return Publication(reply_topic("online", account), messages.encode(messages.Error(Code.RATE_LIMITED.name, text, None, ref)))
 
     def _ask_pin(self, house: House, given: PinGiven, ack: Any) -> None:
         """On the engine thread: the cheap checks and the stored hash, read consistently; then the
         expensive scrypt check on a worker, whose outcome comes back with the hash it checked."""
         account = identity(house).accounts.get(given.account)
         if account is None or pin_refusal(account, given.account, self.engine.clock()) is not None:
+            self.pin_gate.leave(given.account)
             self.engine.submit(Inbound(CheckPin(given.account, False, account.pin_hash if account else ""), ack=ack))
             return
         self.pin_checks.submit(self._check_pin, given, account.pin_hash, ack)
 
     def _check_pin(self, given: PinGiven, pin_hash: str, ack: Any) -> None:
-        self.engine.submit(Inbound(CheckPin(given.account, verify_pin(given.pin, pin_hash), pin_hash), ack=ack))
+        try:
+            ok = verify_pin(given.pin, pin_hash)
+        finally:
+            self.pin_gate.leave(given.account)
+        self.engine.submit(Inbound(CheckPin(given.account, ok, pin_hash), ack=ack))
