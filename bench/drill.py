@@ -28,7 +28,7 @@ from cloud.core import events as ev
 from cloud.config import Config
 from cloud.domains import house_codec, new_house, sale_events
 from cloud.kernel.store import Journal
-from edge.demo import DEMO_PINS
+from bench.demo import DEMO_PINS
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
 from shared.messages import encode

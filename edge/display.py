@@ -11,6 +11,7 @@ waits for a frame. Sinks, chosen in [display]:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,20 @@ class FrameStats:
     """When each paddle's display first drew a frame showing its current press (monotonic seconds)."""
     pressed_drawn: dict[int, float] = field(default_factory=dict)
     frames: int = 0
+
+
+def screen_found() -> bool:
+    """Whether SDL finds a screen to open windows on. With none (no X, no Wayland, no KMS console)
+    it quietly picks its offscreen driver: windows nobody sees, waiting to be closed forever."""
+    if os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen"):
+        return False
+    try:
+        pygame.display.init()
+        return pygame.display.get_driver() not in ("dummy", "offscreen")
+    except pygame.error:
+        return False
+    finally:
+        pygame.display.quit()
 
 
 def framebuffer_bytes(surface: pygame.Surface, bits: int) -> bytes:

@@ -138,7 +138,7 @@ def give_pins(broker: Broker, pins: dict[str, str]) -> None:
 
 @pytest.fixture
 def arbiter(broker: Broker, tmp_path: Path) -> Iterator[ArbiterProcess]:
-    from edge.demo import DEMO_PINS
+    from bench.demo import DEMO_PINS
     process = ArbiterProcess(broker, tmp_path / "journal.sqlite3").start()
     give_pins(broker, DEMO_PINS)
     yield process

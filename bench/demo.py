@@ -1,8 +1,12 @@
 """./hall demo: a complete simulated sale on this machine, through a real broker and the real arbiter.
 
+It runs the whole system (cloud and hall box), so it lives with the other whole-system compositions
+in bench/, and the hall box's own code (edge/) imports nothing from the cloud.
+
     ./hall demo                          windows for the room and the auctioneer if this machine has a
                                          screen (the keyboard drives paddles and the auctioneer after
-                                         the scripted sale, until the window closes), else headless
+                                         the scripted sale, until the window closes); with no screen it
+                                         says so, runs headless and ends when the sale is over
     ./hall demo --headless --seconds N --screenshots DIR
                                          no windows; PNGs of every display at the key moments
 
@@ -36,7 +40,7 @@ from cloud.report import render
 from cloud.web import PageServer
 from edge.__main__ import build, start_camera
 from edge.config import load as load_hall
-from edge.display import Display
+from edge.display import Display, screen_found
 from shared import messages, topics
 from shared.messages import encode
 from shared.money import format_amount
@@ -259,6 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=0, help="stop after this many seconds (0: when the sale is over, or the window closes)")
     parser.add_argument("--screenshots", help="write PNGs of every display at the key moments into this folder")
     args = parser.parse_args(argv)
+    if not args.headless and not screen_found():
+        print("no screen found (no X, Wayland or console display): running headless; "
+              "--screenshots DIR keeps PNGs of every display", flush=True)
+        args.headless = True
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     deadline = time.monotonic() + (args.seconds or 3600)
