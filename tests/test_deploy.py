@@ -10,10 +10,27 @@ MUST = ["set_tcp_nodelay true", "max_queued_messages 0", "persistence true", "au
 
 def test_cloud_broker_config_logs_everyone_in_over_tls_and_keeps_every_bid():
     config = production_config("cloud", 1883)
-    assert "listener 1883 127.0.0.1" in config and all(line in config for line in MUST) and "connection" not in config
+    assert "listener 1883 127.0.0.1" in config and all(line in config for line in MUST) and "\nconnection " not in config
     assert "allow_anonymous true" not in config and "allow_anonymous false" in config
-    assert "listener 8883 0.0.0.0" in config and "listener 8884 0.0.0.0\nprotocol websockets\ncafile" in config
+    assert "listener 8883 0.0.0.0" in config and "listener 8884 0.0.0.0\nprotocol websockets\nmax_connections 10000\ncafile" in config
     assert "password_file /etc/mosquitto/passwords" in config and "acl_file /etc/mosquitto/acl" in config
+
+
+def test_every_listener_bounds_its_connections_and_the_public_ones_bind_client_ids_to_logins():
+    for role in ("cloud", "hall"):
+        listeners = production_config(role, 1883).split("\nlistener ")[1:]
+        assert listeners and all("\nmax_connections " in listener for listener in listeners)
+        public = [listener for listener in listeners if not listener.startswith("1883 127.0.0.1")]
+        assert all("use_username_as_clientid true" in listener for listener in public) and len(public) == (2 if role == "cloud" else 0)
+    bridge = production_config("hall", 1883, Bridge("cloud.example:8883", "hall1", "s1", username="hall-hall1", password="pw"))
+    assert "remote_clientid hall-hall1" in bridge and "remote_username hall-hall1" in bridge
+
+
+def test_the_packaged_units_raise_the_open_file_limit():
+    units = sorted((ROOT / "deploy" / "systemd").rglob("*.service")) + sorted((ROOT / "deploy" / "systemd").rglob("*.conf"))
+    assert any(unit.name == "hall-limits.conf" for unit in units), "the mosquitto drop-in is missing"
+    for unit in units:
+        assert "\nLimitNOFILE=65536\n" in unit.read_text(), f"{unit.name} keeps the default open-file limit"
 
 
 def test_the_production_cloud_config_really_starts(tmp_path):
@@ -71,3 +88,12 @@ def test_the_cli_prints_the_hall_config_from_the_toml():
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60).stdout
     assert "address auction.example.net:8883" in out and "connection bridge-hall1" in out
     assert "bridge_cafile /etc/mosquitto/certs/ca.crt" in out
+
+
+def test_the_hall_config_is_generated_without_importing_the_hall_box():
+    """cloud/ never imports edge/ (issue 11): the hall broker's config is read with the shared loader."""
+    probe = ("import sys; from cloud.broker import main; main(['--role', 'hall']); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('edge', 'hardware')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60).stdout
+    assert "connection bridge-hall1" in out and out.rstrip().endswith("[]")

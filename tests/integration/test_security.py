@@ -59,15 +59,38 @@ def mqtt(tool: str, cloud: Broker, certs, user: str | None, password: str | None
 
 
 def watch(cloud: Broker, certs, *filters: str) -> list[tuple[str, str]]:
-    """A superuser's view of what really crossed the broker."""
+    """A superuser's view of what really crossed the broker: the arbiter's login on the loopback
+    listener, the one where a client keeps its own id (on TLS it would be `arbiter` and take over)."""
     seen: list[tuple[str, str]] = []
-    client = secure(make_client(), "arbiter", USERS["arbiter"], str(certs["ca.crt"]))
+    client = secure(make_client(), "arbiter", USERS["arbiter"])
     client.on_message = lambda c, u, m: seen.append((m.topic, m.payload.decode()))
-    connect_and_wait(client, cloud.host, cloud.tls_port)
+    connect_and_wait(client, cloud.host, cloud.port)
     for f in filters:
         client.subscribe(f, 1)
     time.sleep(0.2)
     return seen
+
+
+class Session:
+    """A paho client over TLS that records its disconnections and what it receives."""
+
+    def __init__(self, cloud: Broker, certs, user: str, client_id: str, *filters: str):
+        self.dropped: list[str] = []
+        self.received: list[tuple[str, str]] = []
+        self.client = secure(make_client(client_id, persistent=True), user, USERS[user], str(certs["ca.crt"]))
+        self.client.on_disconnect = lambda c, u, flags, reason, props: self.dropped.append(str(reason))
+        self.client.on_message = lambda c, u, m: self.received.append((m.topic, m.payload.decode()))
+        connect_and_wait(self.client, cloud.host, cloud.tls_port)
+        for f in filters:
+            self.client.subscribe(f, 1)
+        time.sleep(0.2)
+
+    def publish(self, topic: str, payload: str) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
 
 
 def open_lot(cloud, certs) -> None:
@@ -122,14 +145,16 @@ def test_a_bidder_cannot_read_another_bidders_results(cloud, certs, arbiter):
 
 
 def test_bob_hears_his_own_result(cloud, certs, arbiter):
+    """One connection per login on the public listeners (its client id is the login): bob bids and
+    hears on the same one."""
     open_lot(cloud, certs)
-    listener = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(cloud.tls_port), "--cafile", str(certs["ca.crt"]),
-                                 "-u", "bob", "-P", USERS["bob"], "-t", topics.BIDDER_RESULT.format(account="bob"), "-C", "1", "-W", "5"],
-                                stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    mqtt("mosquitto_pub", cloud, certs, "bob", USERS["bob"], "-t", topics.BIDDER_BID.format(account="bob"), "-m", BID % "bobs")
-    out, _ = listener.communicate(timeout=10)
-    assert json.loads(out)["bid_id"] == "bobs"
+    bob = Session(cloud, certs, "bob", "bob-script", topics.BIDDER_RESULT.format(account="bob"))
+    try:
+        bob.publish(topics.BIDDER_BID.format(account="bob"), BID % "bobs")
+        wait_until(lambda: bob.received)
+        assert json.loads(bob.received[0][1])["bid_id"] == "bobs"
+    finally:
+        bob.close()
 
 
 def test_a_bidder_over_the_rate_limit_is_told_so(cloud, certs, arbiter):
@@ -185,3 +210,38 @@ def test_only_the_house_registers_accounts_and_a_new_account_waits_for_approval(
     mqtt("mosquitto_pub", cloud, certs, "house", USERS["house"], "-t", topics.HOUSE_ACCOUNT.format(), "-m", register)
     wait_until(lambda: any(t == topics.HOUSE_RESULT.format() for t, _ in seen))
     assert json.loads(seen[-1][1])["message"] == "account carol registered: awaiting approval"
+
+
+@pytest.mark.parametrize("role, client_id, publisher, topic", [
+    ("arbiter", "arbiter", "bob", topics.BIDDER_BID.format(account="bob")),
+    ("hall-hall1", "bridge-hall1", "arbiter", topics.HALL_RESULT.format(hall="hall1")),
+    ("hall-hall1", "hall-hall1", "arbiter", topics.HALL_RESULT.format(hall="hall1")),
+])
+def test_a_bidder_using_a_roles_client_id_neither_logs_it_off_nor_gets_its_messages(cloud, certs, role, client_id, publisher, topic):
+    real = Session(cloud, certs, role, client_id, "auction/#")
+    attacker = Session(cloud, certs, "alice", client_id, "auction/#")
+    try:
+        mqtt("mosquitto_pub", cloud, certs, publisher, USERS[publisher], "-t", topic, "-m", BID % "after")
+        wait_until(lambda: topic in (t for t, _ in real.received))
+        time.sleep(0.3)
+        assert real.dropped == [] and attacker.dropped == [] and attacker.received == []
+    finally:
+        attacker.close()
+        real.close()
+
+
+def test_the_hall_bridge_stays_up_when_a_bidder_takes_its_client_id(cloud, certs, tmp_path):
+    seen = watch(cloud, certs, topics.HALL_BRIDGE.format(hall="hall1"), topics.HALL_PRESENCE.format(hall="hall1"))
+    bridge = Bridge(f"127.0.0.1:{cloud.tls_port}", "hall1", "spring-2026", cafile=str(certs["ca.crt"]), username="hall-hall1", password=USERS["hall-hall1"])
+    with Broker(tmp_path / "hall", bridge=bridge) as hall:
+        wait_until(lambda: (topics.HALL_BRIDGE.format(hall="hall1"), "1") in seen)
+        attackers = [Session(cloud, certs, "alice", client_id) for client_id in ("bridge-hall1", "hall-hall1")]
+        time.sleep(1.0)
+        client = make_client()
+        connect_and_wait(client, hall.host, hall.port)
+        client.publish(topics.HALL_PRESENCE.format(hall="hall1"), b'{"v":1,"type":"presence","online":true}', qos=1).wait_for_publish(5)
+        wait_until(lambda: any(t == topics.HALL_PRESENCE.format(hall="hall1") for t, _ in seen))
+        client.disconnect()
+        for attacker in attackers:
+            attacker.close()
+        assert [p for t, p in seen if t == topics.HALL_BRIDGE.format(hall="hall1")] == ["1"]     # never cut off
