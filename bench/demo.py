@@ -34,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bench.demo_images import ensure_demo_images
 from cloud.broker import Broker
 from cloud.config import load
 from cloud.report import render
@@ -281,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
             config = load_hall()
             config = replace(config, broker=replace(config.broker, port=broker.port), hall=replace(config.hall, store=str(store)))
+            ensure_demo_images(config.display.media)
             display = Display(config.display, headless=args.headless).start()
             hall = build(config, simulate=True, display=display, narrate=False).start()
             video = start_camera(config, hall)
