@@ -37,7 +37,9 @@ def request_payout(house: House, state: LedgerState, command: cmd.RequestPayout,
 
     def decide() -> Outcome:
         account = identity(house).accounts.get(command.account)
-        if account is None or account.status != "approved" or not account.unlocked:
+        if account is None or account.status != "approved":
+            raise Refusal(Code.NOT_APPROVED, f"account '{command.account}' is not approved by the house")
+        if not account.unlocked:
             raise Refusal(Code.PIN_REQUIRED, "give your trade PIN first: a payout request needs it")
         plan = Postings(state, ts)
         hold = plan.pending(f"{key}:hold", user_cash(command.account, command.currency), bank(command.currency),
@@ -121,6 +123,8 @@ def _(c: cmd.ReverseTransfer, house: House, state: LedgerState, plan: Postings, 
         raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no transfer {c.transfer_id}")
     if original.phase not in (Phase.POSTED, Phase.POST):
         raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} moved nothing ({original.phase.value}): post or void its hold instead")
+    if original.ledger.startswith("units:"):
+        raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} moved units: units move with their items (./hall custody)")
     if c.transfer_id in state.reversals:
         raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} was already reversed by {state.reversals[c.transfer_id]}")
     plan.transfer(f"{prefix}:0", original.credit, original.debit, original.amount, c.reason, reverses=c.transfer_id)

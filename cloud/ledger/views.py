@@ -15,24 +15,25 @@ def balances(state: LedgerState, user: str) -> tuple[Balance, ...]:
 
 
 def statement(state: LedgerState, user: str, last: int | None = None) -> tuple[StatementLine, ...]:
-    """The user's transfers in journal order, each with the account's running balance and availability
-    (the last `last` of them; the running figures always count from the first)."""
-    posted: dict[str, int] = defaultdict(int)
-    held: dict[str, int] = defaultdict(int)
+    """The user's transfers in journal order, each with its account's balance and availability after it.
+    Walked back from today's balances, so the latest `last` lines cost `last` steps, not the whole history."""
+    posted = {name: state.accounts[name].balance for name in state.holders.get(user, ())}
+    held = {name: state.accounts[name].debits_pending for name in posted}
+    history = state.by_user.get(user, [])
     lines = []
-    mine = set(state.holders.get(user, ()))
-    for transfer_id in state.by_user.get(user, ()):
+    for transfer_id in reversed(history[-last:] if last else history):
         t = state.transfers[transfer_id]
-        account = t.credit if t.credit in mine else t.debit
+        account = t.credit if t.credit in posted else t.debit
         sign = 1 if account == t.credit else -1
-        released = state.transfers[t.pending_id].amount if t.pending_id else 0
-        if sign < 0:
-            held[account] += t.amount if t.phase is Phase.PENDING else -released
-        if t.phase in (Phase.POSTED, Phase.POST):
-            posted[account] += sign * t.amount
         lines.append(StatementLine(t.id, t.ts, account, t.ledger, sign * t.amount, t.phase.value, posted[account],
                                    posted[account] - held[account], t.reference))
-    return tuple(lines[-last:] if last else lines)
+        if t.phase in (Phase.POSTED, Phase.POST):
+            posted[account] -= sign * t.amount
+        if sign < 0 and t.phase is Phase.PENDING:
+            held[account] -= t.amount                                   # before the hold
+        elif sign < 0 and t.pending_id:
+            held[account] += state.transfers[t.pending_id].amount       # before its hold was closed
+    return tuple(reversed(lines))
 
 
 def trial_balance(state: LedgerState) -> tuple[tuple[TrialLine, ...], tuple[LedgerTotal, ...]]:

@@ -11,7 +11,8 @@ from cloud.ledger.events import Phase
 from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, topics
 from shared.codes import Code
-from tests.ledger.driver import Desk
+from cloud.identity.commands import ManageAccount
+from tests.ledger.driver import PIN_HASH, Desk
 
 ALICE = user_cash("alice", "HKD")
 
@@ -59,6 +60,10 @@ REFUSED = [
     ("a payout request without the PIN", lambda d: (d.deposit("bob", 100), d.request("bob", 50, "r1"))[-1], Code.PIN_REQUIRED),
     ("a payout request beyond the balance", lambda d: (d.deposit("alice", 100), d.request("alice", 101, "r1"))[-1],
      Code.INSUFFICIENT_FUNDS),
+    ("a payout request from an account not approved", lambda d: (d.send(ManageAccount("a9", "register", "dan", handle="dan", pin_hash=PIN_HASH)),
+                                                                  d.request("dan", 50, "r1"))[-1], Code.NOT_APPROVED),
+    ("reversing units", lambda d: (d.define(), d.deposit_item("alice", "i1"), d.reverse(next(iter(d.ledger.transfers))))[-1],
+     Code.NOT_REVERSIBLE),
     ("approving a request nobody made", lambda d: d.decide_payout("alice", "r9", True), Code.UNKNOWN_PAYOUT),
     ("approving twice", lambda d: (d.deposit("alice", 100), d.request("alice", 50, "r1"), d.decide_payout("alice", "r1", True),
                                    d.decide_payout("alice", "r1", False))[-1], Code.PENDING_CLOSED),

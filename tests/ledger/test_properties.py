@@ -20,7 +20,7 @@ from cloud.ledger import commands as ledger
 from cloud.ledger.accounts import house_cash, user_cash
 from cloud.ledger.domain import LedgerDomain
 from cloud.ledger.postings import Postings
-from cloud.ledger.views import trial_balance
+from cloud.ledger.views import statement, trial_balance
 from tests.ledger.driver import DRAGON, Desk
 
 USERS = ("alice", "bob", "carol")           # carol never gives her PIN
@@ -159,6 +159,13 @@ def books_hold(desk: Desk) -> None:
         assert account.debits_pending == held[name], name
         if account.user is not None:
             assert account.debits_posted + account.debits_pending <= account.credits_posted, name
+    for user in USERS:
+        lines = statement(desk.ledger, user)
+        assert statement(desk.ledger, user, 3) == lines[-3:]
+        for name in {line.account for line in lines}:        # the running figures start from nothing
+            first = next(line for line in lines if line.account == name)
+            assert first.balance - (first.amount if first.phase in ("posted", "post") else 0) == 0
+            assert first.available - first.balance == (first.amount if first.phase == "pending" and first.amount < 0 else 0)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
