@@ -12,7 +12,7 @@ from typing import Any
 
 from cloud.core import arbiter, catalog, commands as auction_commands, discounts, events as ev, increments, outbound
 from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax
-from cloud.core.state import OPEN_STATUSES, AuctionState, apply
+from cloud.core.state import OPEN_STATUSES, AuctionState, apply, compact
 from cloud.identity import events as identity_events
 from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
@@ -74,6 +74,7 @@ class AuctionDomain:
             state.halls[event.spec.hall] = event.spec.sale
         elif isinstance(event, ev.SaleClosed):
             state.closed.add(event.sale)
+            compact(state.sales[event.sale])
             hall = state.sales[event.sale].sale.hall  # type: ignore[union-attr]
             if state.halls.get(hall) == event.sale:
                 del state.halls[hall]

@@ -21,6 +21,7 @@ _PLAIN = (int, str, bool, float, type(None))
 class Codec:
     def __init__(self, modules: Iterable[ModuleType]):
         self.registry: dict[str, type] = {}
+        self._decoder = json.JSONDecoder(object_hook=self._untagged)
         for module in modules:
             for name, obj in vars(module).items():
                 if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__:
@@ -32,20 +33,22 @@ class Codec:
         return json.dumps(_tagged(obj), separators=(",", ":"))
 
     def loads(self, text: str) -> Any:
-        return self._untagged(json.loads(text))
+        return self._decoder.decode(text)
 
-    def _untagged(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self._untagged(v) for v in value]
-        if isinstance(value, dict) and "_t" in value:
-            cls = self.registry[value["_t"]]
-            tuples, enums = _restorers(cls)
-            body = {k: self._untagged(v) for k, v in value.items() if k != "_t"}
-            for k, kind in enums.items():
-                if body.get(k) is not None:
-                    body[k] = kind[body[k]]
-            return cls(**{k: (_deep_tuple(v) if k in tuples else v) for k, v in body.items()})
-        return value
+    def _untagged(self, body: dict[str, Any]) -> Any:
+        """json's hook, called innermost object first: a tagged object becomes its dataclass."""
+        tag = body.pop("_t", None)
+        if tag is None:
+            return body
+        cls = self.registry[tag]
+        tuples, enums = _restorers(cls)
+        for k in tuples:
+            if k in body:
+                body[k] = _deep_tuple(body[k])
+        for k, kind in enums.items():
+            if body.get(k) is not None:
+                body[k] = kind[body[k]]
+        return cls(**body)
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -119,16 +120,37 @@ def _index(domains: Sequence[Domain], attribute: str) -> dict[type, Domain]:
     return index
 
 
-def plain(value: Any) -> Any:
-    """A state as JSON-able data, for hashing: dataclass fields only (not derived attributes)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+_SCALARS = (str, int, bool, float, type(None))
+
+
+def plain(value: Any, seen: dict[Any, str] | None = None) -> Any:
+    """A state as JSON-able data, for hashing: dataclass fields only (not derived attributes).
+    An immutable part (a frozen dataclass) met again, equal to one met before, is written as a
+    reference to the first (every lot of a sale carries its ladder): the walk follows the state's
+    insertion order, the same live, replayed and snapshotted, so the hash costs what a house holds."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    seen = {} if seen is None else seen
+    names = _field_names(kind)
+    if names is not None:
+        if kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            token = seen.get(value)
+            if token is not None:
+                return token
+            seen[value] = f"@{len(seen)}"
+        return {name: plain(getattr(value, name), seen) for name in names}
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, seen) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [plain(v, seen) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     return value
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None

@@ -22,6 +22,8 @@ from cloud.kernel.store import Entry, Journal
 
 log = logging.getLogger(__name__)
 
+SNAPSHOT_EVERY = 20_000     # events between snapshots: a start replays at most this many after the newest
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -46,7 +48,7 @@ class Clock:
 
 class Engine:
     def __init__(self, house: House, journal: Journal, publish: Callable[[list[Publication]], None],
-                 clock: Callable[[], int] | None = None, batch_max: int = 2048, snapshot_every: int = 100_000):
+                 clock: Callable[[], int] | None = None, batch_max: int = 2048, snapshot_every: int = SNAPSHOT_EVERY):
         self.house, self.journal, self.publish = house, journal, publish
         self.snapshot_seq = journal.load(house)
         self.seq, last_ts = journal.last()

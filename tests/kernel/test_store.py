@@ -118,3 +118,25 @@ def test_a_backup_restores_to_the_same_state_hash(tmp_path):
     Journal.resume(tmp_path / "copy.sqlite3", house_codec(house)).load(house)
     assert house.state_hash() == live
 
+
+
+def test_the_demo_house_trusts_its_own_snapshot(tmp_path):
+    """A sale from the config (lots sharing ladder objects, as loaded from TOML) hashes the same live
+    and from its snapshot: otherwise every start would quietly fall back to the full replay."""
+    from cloud.config import load
+    from cloud.core.commands import LoadSale
+    from cloud.domains import new_house
+    config = load(None)
+    house = new_house(config)
+    engine = Engine(house, Journal.create(tmp_path / "demo.sqlite3", house_codec(house), "h1"), lambda batch: None)
+    run_sync(engine, [LoadSale(config.sale_spec())])
+    live = engine.state_hash()
+    engine.stop()
+    engine.journal.close()
+    fresh = new_house(config)
+    journal = Journal.resume(tmp_path / "demo.sqlite3", house_codec(fresh))
+    assert journal.load(fresh) == engine.seq and fresh.state_hash() == live
+    full = new_house(config)
+    for event in journal.events():
+        full.apply(event)
+    assert full.state_hash() == live

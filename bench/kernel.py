@@ -1,0 +1,99 @@
+"""The house's kernel over years of journal: replay speed, and how long a house takes to start.
+
+A journal of `events` events is made by deciding real commands through the real rules: sale after
+sale of 100 lots, each lot opened, bid on eight times from the room and hammered, each sale closed.
+A snapshot is written SNAPSHOT_EVERY events before the end (the engine writes one every that many
+events when idle, so that is the longest tail a start can meet), then:
+  replay_events_per_s   every event applied to a fresh house, from the journal file
+  start_ms              a house resumed: newest valid snapshot (its hash checked) + the tail
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from cloud.config import Config
+from cloud.core.catalog import LotSpec, PaddleSpec, SaleSpec
+from cloud.core.commands import BidOrder, CloseSale, Instruction, LoadSale, PlaceBid, RunCommand
+from cloud.core.increments import saleroom_ladder
+from cloud.domains import house_codec, new_house
+from cloud.kernel.domain import House, Stamped
+from cloud.kernel.engine import SNAPSHOT_EVERY, Engine
+from cloud.kernel.store import Entry, Journal
+
+LOTS, BIDS = 100, 8
+TAIL = SNAPSHOT_EVERY
+
+
+def sale_commands(n: int) -> list[Any]:
+    spec = SaleSpec(f"sale-{n}", "h1", "HKD", saleroom_ladder(100), tuple(LotSpec(str(i), f"lot {i}", opening=100_00) for i in range(LOTS)),
+                    paddles=(PaddleSpec(11, "Mrs Chan"), PaddleSpec(12, "Mr Lee")))
+    out: list[Any] = [LoadSale(spec, f"load-{n}")]
+    ladder = spec.ladder
+    for lot in range(LOTS):
+        out.append(RunCommand(Instruction(f"o{n}-{lot}", "open_lot"), "h1"))
+        amount = 100_00
+        for b in range(BIDS):
+            out.append(PlaceBid(BidOrder(f"b{n}-{lot}-{b}", str(lot), amount, "HKD", 11 + b % 2), "hall", "h1"))
+            amount = ladder.next_rung(amount)
+        out.append(RunCommand(Instruction(f"h{n}-{lot}", "hammer"), "h1"))
+    out.append(CloseSale(spec.sale, f"close-{n}"))
+    return out
+
+
+def build(path: Path, events: int) -> tuple[int, str]:
+    """Decide commands until the journal holds `events` events; a snapshot TAIL events before the end."""
+    house = new_house(Config())
+    journal = Journal.create(path, house_codec(house), "h1")
+    seq, ts, count, n, batch, snapped = 0, 1_000_000, 0, 0, [], False
+    while count < events:
+        for command in sale_commands(n):
+            seq, ts = seq + 1, ts + 5
+            stamped = Stamped(seq, ts, command)
+            produced = house.handle(stamped)
+            batch.append(Entry(stamped, produced))
+            count += len(produced)
+            if len(batch) >= 5_000:
+                journal.append(batch)
+                batch = []
+            if not snapped and count >= events - TAIL:
+                journal.append(batch)
+                batch, snapped = [], True
+                journal.save_snapshot(seq, house)
+        n += 1
+    journal.append(batch)
+    journal.close()
+    return count, house.state_hash()
+
+
+def figures(events: int = 1_000_000) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="hall-kernel-") as tmp:
+        path = Path(tmp) / "house.sqlite3"
+        made, live_hash = build(path, events)
+        house = new_house(Config())
+        journal = Journal.resume(path, house_codec(house))
+        started = time.perf_counter()
+        replayed = 0
+        for event in journal.events():
+            house.apply(event)
+            replayed += 1
+        replay_s = time.perf_counter() - started
+        assert house.state_hash() == live_hash, "a full replay must give the live state"
+        journal.close()
+        started = time.perf_counter()
+        fresh = new_house(Config())
+        engine = Engine(fresh, Journal.resume(path, house_codec(fresh)), lambda batch: None)
+        start_ms = (time.perf_counter() - started) * 1000
+        assert engine.state_hash() == live_hash and engine.snapshot_seq > 0, "started from the snapshot + tail"
+        engine.journal.close()
+        return {"kernel_journal_events": made, "replay_events_per_s": round(replayed / replay_s),
+                "start_ms": round(start_ms, 1), "start_tail_events": TAIL, "journal_mb": round(path.stat().st_size / 1e6, 1)}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    print(json.dumps(figures(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000), indent=2))
