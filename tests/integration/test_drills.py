@@ -17,6 +17,10 @@ def test_every_drill_loses_nothing_duplicates_nothing_and_recovers_within_5_s():
     assert by_name["hostile"]["processes_alive"] and by_name["hostile"]["answers"] == by_name["hostile"]["messages"] == 10_000
     assert by_name["duplicates"]["answers_differ"] == 0
     assert by_name["bidders_1000"]["received_lot_state"] == 1_000
+    logins = by_name["hostile_logins"]          # one bidder's login attacking (issue 9) while honest bidders bid
+    assert logins["honest_unanswered"] == [] and logins["processes_alive_and_answering"], logins
+    assert logins["p99_ratio"] <= 3, logins
+    assert logins["retained_junk_left"] == [], logins
     jump = by_name["clock_jump"]
     assert jump["accepted"] == 1 and jump["named_within_clock"], jump
     for drill in figures["drills"]:
