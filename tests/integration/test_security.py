@@ -14,7 +14,7 @@ from cloud.security import dev_ca
 from shared import topics
 from shared.config import DEFAULT_FILE
 from shared.mqtt import connect_and_wait, make_client, secure
-from edge.demo import DEMO_PINS
+from bench.demo import DEMO_PINS
 from tests.conftest import ArbiterProcess, journal_sale
 from tests.integration.test_hallbox import wait_until
 
