@@ -40,9 +40,10 @@ class HouseDesk:
         connect_and_wait(self.client, broker.host, broker.port)
         self.client.subscribe(topics.HOUSE_RESULT.format(), 1)
 
-    def send(self, command: messages.AccountCommand, timeout: float = 10.0) -> dict[str, Any]:
-        """The arbiter's answer (`command_result` or `error`); TimeoutError if none comes."""
-        self.client.publish(topics.HOUSE_ACCOUNT.format(), messages.encode(command), qos=1).wait_for_publish(timeout)
+    def send(self, command: messages.Message, timeout: float = 10.0, topic: topics.Topic = topics.HOUSE_ACCOUNT) -> dict[str, Any]:
+        """The arbiter's answer to a command of the house's (accounts, or the ledger and custody desks'
+        on their topics): `command_result`, `error` or a report; TimeoutError if none comes."""
+        self.client.publish(topic.format(), messages.encode(command), qos=1).wait_for_publish(timeout)
         try:
             while (answer := self.answers.get(timeout=timeout)).get("command_id", answer.get("ref")) != command.command_id:
                 pass
