@@ -11,6 +11,7 @@ from cloud.custody.domain import CustodyDomain
 from cloud.identity.commands import CheckPin, ManageAccount
 from cloud.identity.domain import IdentityDomain
 from cloud.kernel.domain import House, Stamped, Tick
+from cloud.kernel.store import Entry
 from cloud.ledger import commands as ledger
 from cloud.ledger.answers import Answer
 from cloud.ledger.domain import LedgerDomain
@@ -36,7 +37,7 @@ class Desk:
     house: House = field(default_factory=new_house)
     seq: int = 0
     ts: int = 1_000_000
-    journal: list[list[Any]] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -46,9 +47,15 @@ class Desk:
     def send(self, command: Any, advance_ms: int = 10) -> list[Any]:
         self.ts += advance_ms
         self.seq += 1
-        events = self.house.handle(Stamped(self.seq, self.ts, command))
-        self.journal.append(events)
+        stamped = Stamped(self.seq, self.ts, command)
+        events = self.house.handle(stamped)
+        self.entries.append(Entry(stamped, events))
         return events
+
+    @property
+    def journal(self) -> list[list[Any]]:
+        """Each command's events, in order: what replay applies."""
+        return [entry.events for entry in self.entries]
 
     def answer(self, command: Any, advance_ms: int = 10) -> Answer:
         """Send a command and return its answer (the last event of an answered command)."""

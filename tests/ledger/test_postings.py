@@ -28,7 +28,6 @@ def applied(desk: Desk, plan: Postings) -> list:
     events = plan.events()
     for event in events:
         desk.house.apply(event)
-    desk.journal.append(events)
     return events
 
 
