@@ -5,6 +5,7 @@ integer minor units. Without a file, `deploy/demo.toml` is used: the sale the de
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,21 @@ def _lot_spec(lot: LotConfig, ladders: dict[str, Ladder], unit: int) -> LotSpec:
 def load(path: str | Path | None = None) -> Config:
     """Read and check the TOML file (default: the demo sale)."""
     source, table = read(path)
-    config: Config = build(Config, table, source.name, CLOUD_SECTIONS)
+    return checked(table, source.name)
+
+
+def sale_definition(text: str) -> SaleSpec:
+    """A sale definition sent to a running house (`./hall sale load FILE`): the same TOML as a config
+    file's [sale], [[lots]], [[paddles]], [[bidders]] and ladders, checked the same way."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"sale definition: {exc}") from None
+    return checked(table, "sale definition").sale_spec()
+
+
+def checked(table: dict[str, Any], where: str) -> Config:
+    config: Config = build(Config, table, where, CLOUD_SECTIONS)
     if config.sale.currency not in MINOR_DIGITS:
         raise ConfigError(f"sale.currency {config.sale.currency!r} is unknown")
     for bidder in config.bidders:

@@ -9,17 +9,19 @@ from typing import Any
 from cloud.config import Config
 from cloud.core.domain import AuctionDomain
 from cloud.core.events import InSale, Unrouted
+from cloud.custody.domain import CustodyDomain
 from cloud.identity.domain import IdentityDomain
 from cloud.identity.rules import IdentityPolicy
 from cloud.kernel import domain as kernel_domain
 from cloud.kernel.codec import Codec
 from cloud.kernel.domain import Domain, House
 from cloud.kernel.store import Journal
+from cloud.ledger.domain import LedgerDomain
 
 
 def house_domains(config: Config) -> list[Domain]:
     policy = IdentityPolicy(config.sale.currency, config.sale.pin_attempts, config.sale.pin_lockout_s * 1000)
-    return [IdentityDomain(policy), AuctionDomain()]
+    return [IdentityDomain(policy), AuctionDomain(), LedgerDomain(), CustodyDomain()]
 
 
 def new_house(config: Config) -> House:

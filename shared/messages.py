@@ -154,6 +154,21 @@ class AccountCommand(Message):
     limit: int | None = check(_amount, None)
 
 
+SALE_ACTIONS = ("load", "close")
+SALE_DEFINITION_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class SaleCommand(Message):
+    """The house loads a sale into its engine (`definition`: the sale's TOML, as `./hall sale load`
+    reads it from a file) or closes one (`sale`)."""
+    TYPE: ClassVar[str] = "sale_command"
+    command_id: str = check(_ident)
+    action: str = check(_one_of(*SALE_ACTIONS))
+    sale: str | None = check(_ident, None)
+    definition: str | None = check(_text(SALE_DEFINITION_BYTES), None)
+
+
 @dataclass(frozen=True)
 class Presence(Message):
     TYPE: ClassVar[str] = "presence"
@@ -331,7 +346,7 @@ class SimPress(Message):
 
 TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
-    for cls in (Bid, MaxBid, Press, Pin, Command, AccountCommand, Presence, BidResult, CommandResult, Session, Error,
+    for cls in (Bid, MaxBid, Press, Pin, Command, AccountCommand, SaleCommand, Presence, BidResult, CommandResult, Session, Error,
                 LotState, Catalog, Notice, VideoFrame, SimPress)
 }
 M = TypeVar("M", bound=Message)

@@ -50,6 +50,7 @@ BIDDER_BID = Topic("bidder_bid", "bidder/{account}/bid", "online bidder", "arbit
 BIDDER_MAX = Topic("bidder_max", "bidder/{account}/max", "online bidder", "arbiter", 1, False, "max_bid")
 BIDDER_PIN = Topic("bidder_pin", "bidder/{account}/pin", "online bidder", "arbiter", 1, False, "pin")
 HOUSE_ACCOUNT = Topic("house_account", "house/account", "the house (./hall account)", "arbiter", 1, False, "account_command")
+HOUSE_SALE = Topic("house_sale", "house/sale", "the house (./hall sale)", "arbiter", 1, False, "sale_command")
 HOUSE_AVATAR = Topic("house_avatar", "house/avatar/{account}", "the house (checked image bytes)", "hall boxes, pages", 1, True, "a PNG or JPEG image")
 HALL_VIDEO = Topic("hall_video", "hall/{hall}/video", "hall box camera", "online bidders", 0, False, "video_frame header line, then JPEG bytes")
 BIDDER_PRESENCE = Topic("bidder_presence", "bidder/{account}/presence", "online bidder (and its will)", "arbiter", 1, True, "presence")
@@ -70,7 +71,7 @@ USER_NOTICE = Topic("user_notice", "arbiter/user/{account}/notice", "arbiter", "
 
 ALL: tuple[Topic, ...] = (
     HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, HALL_VIDEO, BIDDER_BID, BIDDER_MAX, BIDDER_PIN,
-    BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
+    BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_SALE, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
     SALE_CATALOG, SALE_MESSAGE, SIM_PRESS, HOUSE_LEDGER, HOUSE_CUSTODY, BIDDER_PAYOUT, USER_STATEMENT, USER_HOLDINGS,
     USER_NOTICE,
 )

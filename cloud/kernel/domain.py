@@ -70,6 +70,9 @@ class House:
     def __getitem__(self, name: str) -> Any:
         return self.states[name]
 
+    def domain(self, name: str) -> Domain:
+        return next(d for d in self.domains if d.name == name)
+
     def decide(self, stamped: Stamped) -> list[Any]:
         command, seq, ts = stamped.command, stamped.seq, stamped.ts
         if isinstance(command, Tick):

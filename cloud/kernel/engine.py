@@ -28,11 +28,12 @@ SNAPSHOT_EVERY = 20_000     # events between snapshots: a start replays at most 
 @dataclass(frozen=True)
 class Inbound:
     """One item for the engine: a command to decide, a ready reply (a refused message), or a question
-    to run on the engine thread against the current state (`ask`); plus the inbound message's ack."""
+    to run on the engine thread against the current state (`ask`: what it returns is published with
+    the batch, after its commit); plus the inbound message's ack."""
     command: Any | None
     ack: Callable[[], None] | None = None
     reply: Publication | None = None
-    ask: Callable[[House], None] | None = None
+    ask: Callable[[House], list[Publication] | None] | None = None
 
 
 class Clock:
@@ -116,7 +117,7 @@ class Engine:
             if item.reply is not None:
                 out.append(item.reply)
             if item.ask is not None:
-                item.ask(self.house)
+                out.extend(item.ask(self.house) or ())
             if item.command is None:
                 continue
             stamped = Stamped(self.seq + 1, self.clock(), item.command)

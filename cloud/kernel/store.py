@@ -102,10 +102,12 @@ class Journal:
         for seq, ts, command, events in cursor:
             yield Entry(Stamped(seq, ts, loads(command)), loads(events))
 
-    def events(self, after_seq: int = 0) -> Iterator[Any]:
+    def events(self, after_seq: int = 0, upto_seq: int | None = None) -> Iterator[Any]:
         """Only the events, in order: what replay needs (commands are not decoded)."""
         loads = self.codec.loads
-        for (events,) in self.conn.execute("SELECT events FROM journal WHERE seq > ? ORDER BY seq", [after_seq]):
+        rows = self.conn.execute("SELECT events FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                 [after_seq, 2**62 if upto_seq is None else upto_seq])
+        for (events,) in rows:
             yield from loads(events)
 
     def last(self) -> tuple[int, int]:

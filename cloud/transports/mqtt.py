@@ -34,20 +34,25 @@ from cloud.pins import verify_pin
 from cloud.transports.guards import PinGate, PresenceCoalescer, RateLimit
 from cloud.transports.quarantine import Quarantine
 from cloud.transports.wire import to_command
-from shared import messages, topics
+from shared import backoffice, messages, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
 from shared.mqtt import connect_and_wait, exit_if_network_dies, make_client, secure
 
 log = logging.getLogger(__name__)
 
-EXPECTS: dict[str, type[messages.Message]] = {
+EXPECTS: dict[str, type[messages.Message] | tuple[type[messages.Message], ...]] = {
     topics.HALL_BID.name: messages.Bid, topics.BIDDER_BID.name: messages.Bid, topics.HALL_PRESS.name: messages.Press,
     topics.BIDDER_MAX.name: messages.MaxBid,
     topics.HALL_COMMAND.name: messages.Command, topics.HALL_PRESENCE.name: messages.Presence,
     topics.BIDDER_PRESENCE.name: messages.Presence, topics.BIDDER_PIN.name: messages.Pin,
-    topics.HOUSE_ACCOUNT.name: messages.AccountCommand,
+    topics.HOUSE_ACCOUNT.name: messages.AccountCommand, topics.HOUSE_SALE.name: messages.SaleCommand,
+    topics.HOUSE_LEDGER.name: (backoffice.LedgerCommand, backoffice.LedgerQuery),
+    topics.HOUSE_CUSTODY.name: (backoffice.CatalogCommand, backoffice.CustodyCommand),
+    topics.BIDDER_PAYOUT.name: backoffice.PayoutRequest,
 }
+LIMITS = {topics.HOUSE_SALE.name: messages.SALE_DEFINITION_BYTES + 4096}   # a sale's definition; every other kind: 4 KiB
+HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topics.HOUSE_CUSTODY)   # answered on HOUSE_RESULT
 RETAINED_BY_DESIGN = (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE)   # wills and notifications
 LIMITED_KINDS = {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin"}   # presence: coalesced
 
@@ -78,7 +83,7 @@ def read(topic: topics.Topic, params: dict[str, str], payload: bytes) -> tuple[A
     if topic is topics.HALL_BRIDGE:               # Mosquitto's own notification: "1" up, "0" down
         return (SetHallLink(params["hall"], payload.strip() == b"1"), None) if payload.strip() in (b"0", b"1") else (None, None)
     try:
-        message = messages.decode(payload, EXPECTS[topic.name])
+        message = messages.decode(payload, EXPECTS[topic.name], LIMITS.get(topic.name, messages.MAX_PAYLOAD_BYTES))
         if topic is topics.BIDDER_PIN:
             return PinGiven(params["account"], message.pin), None
         return to_command(topic, params, message), None
@@ -88,7 +93,7 @@ def read(topic: topics.Topic, params: dict[str, str], payload: bytes) -> tuple[A
 
 def refusal(topic: topics.Topic, params: dict[str, str], error: messages.Error) -> Publication:
     """`error` on the reply topic of whoever published on `topic`."""
-    if topic is topics.HOUSE_ACCOUNT:
+    if topic in HOUSE_DESK:
         return Publication(topics.HOUSE_RESULT.format(), messages.encode(error))
     channel, source = ("online", params["account"]) if "account" in params else ("hall", params["hall"])
     return Publication(reply_topic(channel, source), messages.encode(error))
@@ -97,7 +102,7 @@ def refusal(topic: topics.Topic, params: dict[str, str], error: messages.Error) 
 def ref_of(topic: topics.Topic, payload: bytes) -> str | None:
     """The bid or command id of a payload, if it can be read (for refusals made before decoding)."""
     try:
-        message = messages.decode(payload, EXPECTS[topic.name])
+        message = messages.decode(payload, EXPECTS[topic.name], LIMITS.get(topic.name, messages.MAX_PAYLOAD_BYTES))
     except messages.ProtocolError as exc:
         return exc.ref
     return getattr(message, "bid_id", None) or getattr(message, "command_id", None)
@@ -181,6 +186,8 @@ class MqttTransport:
             if not self.pin_gate.enter(command.account):
                 return Inbound(None, ack=ack, reply=self._rate_limited(command.account, "too many pin messages: one is being checked and one waits"))
             return Inbound(None, ask=lambda house: self._ask_pin(house, command, ack))
+        if isinstance(command, backoffice.LedgerQuery):
+            return Inbound(None, ack=ack, ask=lambda house: [house.domain("ledger").report(house, command, self.engine.seq)])
         if isinstance(command, SetPresence) and not self.presence.offer(command.account, command.online, time.monotonic()):
             return Inbound(None, ack=ack)           # held: the window's last value is sent when it ends
         return Inbound(command, ack=ack, reply=reply)

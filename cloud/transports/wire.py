@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloud.core.commands import BidOrder, Instruction, MaxOrder, PlaceBid, PressReading, RecordPress, RunCommand, SetMax
+from cloud.config import ConfigError, sale_definition
+from cloud.core.commands import (BidOrder, CloseSale, Instruction, LoadSale, MaxOrder, PlaceBid, PressReading, RecordPress,
+                                 RunCommand, SetMax)
+from cloud.custody.wire import catalog_command, custody_command
 from cloud.identity.commands import ManageAccount, SetPresence
-from shared import messages, topics
+from cloud.ledger.wire import ledger_command, payout_request, required
+from shared import backoffice, messages, topics
 from shared.codes import Code
 
 
 def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any:
     """The core command for one decoded inbound message (None: informational only). A PIN is not a
-    command: the transport checks it first (see PinGiven there)."""
+    command (the transport checks it first: see PinGiven there), nor is the desk's ledger query."""
     if topic is topics.HALL_BID:
         return PlaceBid(_bid(message), "hall", params["hall"])
     if topic is topics.BIDDER_BID:
@@ -35,7 +39,26 @@ def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any
     if topic is topics.HOUSE_ACCOUNT:
         return ManageAccount(message.command_id, message.action, message.account, message.handle, message.avatar,
                              message.pin_hash, message.limit)
+    if topic is topics.HOUSE_SALE:
+        return _sale_command(message)
+    if topic is topics.HOUSE_LEDGER:              # a query is answered from the state, not sequenced
+        return message if isinstance(message, backoffice.LedgerQuery) else ledger_command(message)
+    if topic is topics.HOUSE_CUSTODY:
+        return catalog_command(message) if isinstance(message, backoffice.CatalogCommand) else custody_command(message)
+    if topic is topics.BIDDER_PAYOUT:
+        return payout_request(message, params["account"])
     return None
+
+
+def _sale_command(message: messages.SaleCommand) -> LoadSale | CloseSale:
+    if message.action == "close":
+        required(message, ("sale",))
+        return CloseSale(message.sale, message.command_id)  # type: ignore[arg-type]
+    required(message, ("definition",))
+    try:
+        return LoadSale(sale_definition(message.definition), message.command_id)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise messages.ProtocolError(Code.BAD_VALUE, f"the sale definition is not valid: {exc}", "definition", message.command_id) from None
 
 
 def _bid(message: messages.Bid) -> BidOrder:
