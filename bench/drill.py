@@ -22,12 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.relay import Relay
-from cloud.broker import Bridge, Broker
+from cloud.broker import Bridge, Broker, free_port
 from cloud.core import events as ev
 from cloud.config import Config
 from cloud.domains import house_codec, new_house, sale_events
@@ -97,7 +99,8 @@ class Topology:
         self.wan = Relay(self.cloud.port)
         self.hall_broker = Broker(work / "hall", bridge=Bridge(f"127.0.0.1:{self.wan.port}", HALL, SALE)).start()
         self.journal = work / "journal.sqlite3"
-        self.arbiter = self.hall = None
+        self.arbiter = self.hall = self.page = None
+        self.page_url = ""
         self.start_arbiter()
         self.start_hall()
         self.room = Watcher("room", self.cloud, f"{topics.ROOT}/arbiter/#")      # what the arbiter says, to everyone
@@ -128,6 +131,17 @@ class Topology:
             time.sleep(0.05)
         time.sleep(0.5)                                       # tare
 
+    def start_page(self) -> None:
+        """The page server (./hall web) with its register form open, its house desk on the cloud broker."""
+        config = self.work / "web.toml"
+        config.write_text(DEFAULT_FILE.read_text().replace("port = 1883", f"port = {self.cloud.port}", 1)
+                          .replace('keyfile = ""', 'keyfile = ""\nregistration = true', 1))
+        port = free_port()
+        self.page = subprocess.Popen([sys.executable, "-m", "cloud.web", "--config", str(config), "--port", str(port)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self.env, cwd=ROOT)
+        assert self.page.stdout and self.page.stdout.readline().startswith("remote bidders' page")
+        self.page_url = f"http://127.0.0.1:{port}/"
+
     def command(self, action: str, **fields: Any) -> dict[str, Any]:
         cid = f"drill-{action}-{time.monotonic_ns()}"
         self.room.send(topics.HALL_COMMAND.format(hall=HALL), encode(messages.Command(command_id=cid, action=action, **fields)))
@@ -154,7 +168,7 @@ class Topology:
     def close(self) -> None:
         for watcher in (self.room, self.local):
             watcher.close()
-        for process in (self.hall, self.arbiter):
+        for process in (self.page, self.hall, self.arbiter):
             if process and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=10)
@@ -339,14 +353,16 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def attack(host: str, port: int, lot: str, seconds: float, every_s: float = ATTACK_EVERY_S) -> dict[str, int]:
+def attack(host: str, port: int, page_url: str, lot: str, seconds: float, every_s: float = ATTACK_EVERY_S) -> dict[str, Any]:
     """One bidder's login doing everything issue 9 found, a round every `every_s` for `seconds`, on its
     own connection and only on the topics its ACL allows (bidder/mallory/...): the payloads that made
     the arbiter deaf, retained junk on its inbound topics, and the issue's floods at the issue's sizes
-    (1,000 maxima, 1,000 bids, 600 presence toggles, 300 PINs, each as fast as one client can send).
-    Run in its own process, as an attacker's machine is: its publishing must not steal the honest
-    bidders' interpreter. Returns what it sent, by kind."""
+    (1,000 maxima, 1,000 bids, 600 presence toggles, 300 PINs, each as fast as one client can send),
+    and 60 registrations on the page's form. Run in its own process, as an attacker's machine is: its
+    publishing must not steal the honest bidders' interpreter. Returns what it sent, by kind, and the
+    page's answers to the registrations (by HTTP status)."""
     sent: collections.Counter[str] = collections.Counter()
+    registered: collections.Counter[str] = collections.Counter()
     client = make_client(f"{ATTACKER}-attack")
     connect_and_wait(client, host, port)
 
@@ -369,11 +385,35 @@ def attack(host: str, port: int, lot: str, seconds: float, every_s: float = ATTA
             publish("presence", topics.BIDDER_PRESENCE, encode(messages.Presence(online=i % 2 == 0)), retain=True)
         for i in range(300):
             publish("pins", topics.BIDDER_PIN, encode(messages.Pin(pin=f"{i:04d}")))
+        for i in range(60):
+            registered[register_form(page_url, f"{ATTACKER}-{round_}-{i}")] += 1
+            sent["registrations"] += 1
         round_ += 1
         time.sleep(max(0.0, started + round_ * every_s - time.monotonic()))
     client.disconnect()
     client.loop_stop()
-    return dict(sent)
+    return {"sent": dict(sent), "registration_answers": dict(registered)}
+
+
+def register_form(page_url: str, account: str) -> str:
+    """Post one registration as the page's form does; the HTTP status, or "no_answer"."""
+    form = json.dumps({"account": account, "handle": account, "pin": "1357", "password": "long-enough-pw"}).encode()
+    request = urllib.request.Request(page_url + "register", data=form, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as answer:
+            return str(answer.status)
+    except urllib.error.HTTPError as refused:
+        return str(refused.code)
+    except OSError:
+        return "no_answer"
+
+
+def page_answers(page_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(page_url, timeout=10) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
 
 
 def retained_on(broker: Broker, account: str, wait_s: float = 1.0) -> list[str]:
@@ -401,32 +441,32 @@ def hostile_logins(t: Topology, phase_s: float = 15.0) -> dict[str, Any]:
         t.room.wait(lambda b: b.get("command_id") == cid)
     t.room.send(topics.BIDDER_PIN.format(account=ATTACKER), encode(messages.Pin(pin=ATTACKER_PIN)))
     t.room.wait(lambda b: b.get("type") == "session" and b.get("unlocked"))
+    t.start_page()
     lot = t.open_lot()["lot"]
     calm_sent, calm = _honest_bidding(t, lot, phase_s, "calm")
     before = len(t.room.seen)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        attacking = pool.apply_async(attack, (t.cloud.host, t.cloud.port, lot, phase_s))
+        attacking = pool.apply_async(attack, (t.cloud.host, t.cloud.port, t.page_url, lot, phase_s))
         time.sleep(0.5)                                      # the attack is under way before the first honest bid
         attacked_sent, attacked = _honest_bidding(t, lot, phase_s, "attacked")
-        attack_messages = attacking.get(timeout=120)
+        attacked_with = attacking.get(timeout=120)
     after = "after-attack"                                   # afterwards: the arbiter and the hall box still answer
     t.online_bid("alice", int(t.lot()["asking"]), after, lot=lot)
     t.press(13, 1_000)
     settled = lambda: answered(t, [after, *t.hall_bids_sent()])  # noqa: E731
     until(lambda: settled() or t.arbiter.poll() is not None, timeout=60)
-    alive = t.arbiter.poll() is None and t.hall.poll() is None and all(b.process and b.process.poll() is None for b in (t.cloud, t.hall_broker))
+    alive = all(p.poll() is None for p in (t.arbiter, t.hall, t.page)) and all(b.process and b.process.poll() is None for b in (t.cloud, t.hall_broker))
     done = {b.get("bid_id") for _, _, b in t.room.seen if b.get("type") in ("bid_result", "error")}
     honest = calm_sent + attacked_sent + t.hall_bids_sent() + [after]
     replies = sum(1 for _, topic, _ in t.room.seen[before:] if topic == topics.BIDDER_RESULT.format(account=ATTACKER))
     calm_p99, attacked_p99 = _p99(calm), _p99(attacked) if attacked else float("inf")
     return report("hostile_logins", honest, t.journal, None,
-                  attack_messages=attack_messages, attacker_replies=replies, honest_unanswered=[b for b in honest if b not in done],
+                  attack=attacked_with["sent"], registration_answers=attacked_with["registration_answers"], attacker_replies=replies, honest_unanswered=[b for b in honest if b not in done],
                   online_bids_calm=len(calm_sent), online_bids_attacked=len(attacked_sent), paddle_bids=len(t.hall_bids_sent()),
                   p99_calm_ms=round(calm_p99 * 1000, 1), p99_attacked_ms=round(attacked_p99 * 1000, 1),
-                  p99_ratio=round(attacked_p99 / calm_p99, 2), processes_alive_and_answering=alive and settled(),
+                  p99_ratio=round(attacked_p99 / calm_p99, 2), processes_alive_and_answering=alive and settled() and page_answers(t.page_url),
                   retained_junk_left=retained_on(t.cloud, ATTACKER),
-                  not_in_this_topology={"client_id_takeover": "the drill's brokers take anonymous clients (no logins to bind ids to)",
-                                        "registration_flood": "the page server is not part of the drill's topology"})
+                  not_in_this_topology={"client_id_takeover": "the drill's brokers take anonymous clients (no logins to bind ids to)"})
 
 
 def broker_restart(t: Topology) -> dict[str, Any]:
