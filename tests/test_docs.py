@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shlex
+import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -20,7 +23,8 @@ from shared import topics
 from shared.codes import Code
 from tests.integration.test_arbiter_over_mqtt import HALL_RESULTS, command
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 
 
 def test_the_two_commands_are_shown():
@@ -71,3 +75,30 @@ def test_the_readme_mosquitto_pub_bid_is_accepted(broker, arbiter, listen):
     answer = hall.expect(bid_id="alice-0001")
     documented = json.loads(re.search(r'`(\{"v":1,"type":"bid_result".*?\})`', README).group(1))
     assert {k: v for k, v in answer.items() if k not in ("_topic", "seq")} == {k: v for k, v in documented.items() if k != "seq"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+def test_run_it_yourself_works_as_written_on_a_fresh_arbiter(tmp_path):
+    block = re.search(r"## Run it yourself\n.*?```sh\n(.*?)```", README, re.S).group(1)
+    script = block.replace("port=18830 run=/tmp/hall-run", f"port={free_port()} run={tmp_path}")
+    assert script != block, "the block's first line names the port and the folder"
+    run = subprocess.Popen(["bash", "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = run.communicate(timeout=240)
+    finally:
+        try:
+            os.killpg(run.pid, signal.SIGTERM)        # anything the block left running
+        except ProcessLookupError:
+            pass
+    assert run.returncode == 0, out[-4000:]
+    assert "ok: lot 1 open" in out and "accepted: accepted: you lead at 800 HKD" in out, out[-4000:]
+    bob = {body["type"]: body for body in (json.loads(line) for line in out.splitlines() if line.startswith('{"v":1'))}
+    assert bob["session"]["unlocked"] and (bob["bid_result"]["status"], bob["bid_result"]["amount"]) == ("accepted", 85_000), out[-4000:]
