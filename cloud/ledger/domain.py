@@ -12,7 +12,7 @@ from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, messages, topics
 from shared.codes import Code
 
-STATEMENT_LINES = 50              # the retained statement carries the latest lines; the desk asks for all
+STATEMENT_LINES = 20              # the retained statement carries the latest lines; the desk asks for all
 
 
 class LedgerDomain:
