@@ -8,6 +8,8 @@ SQLite journal at synchronous=FULL):
   arbiter_bids_per_s      N bids published at once, every one accepted, durable before its result
   online_fanout_ms_*      a lot state change received by every one of 500 connected subscribers
   press_*, render_*       the hall box (bench/hall.py)
+  hall_win_share_*, online_bid_to_result_ms_p99  the parity rule: simultaneous press and online bid
+                          pairs through an arbiter with the bump, on a broker of their own (bench/parity.py)
   pin_check_ms_p50        one trade PIN check (scrypt); video_frame_ms_p99: one hall video frame
 """
 from __future__ import annotations
@@ -17,24 +19,22 @@ import json
 import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # the bench draws frames, it opens no window
-import queue
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.clients import BENCH_PIN, Peer, command, percentile, start_arbiter, stop_arbiter, unlock
 from bench.fanout import fanout
 from bench.hall import figures as hall_figures
+from bench.parity import figures as parity_figures
 from cloud.broker import Broker
+from cloud.parity import PARITY_MS
 from cloud.pins import hash_pin, verify_pin
 from shared import messages, topics
 from shared.messages import encode
-from shared.mqtt import connect_and_wait, make_client
 
-ROOT = Path(__file__).resolve().parent.parent
 SALE, HALL = "bench", "hall1"
 BENCH_SALE = """
 [arbiter]
@@ -78,29 +78,6 @@ account = "bob"
 handle = "bob"
 pin_hash = "{pin_hash}"
 """
-BENCH_PIN = "1111"
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-class Peer:
-    """A bench client: publishes, and hands every received payload to a queue."""
-
-    def __init__(self, broker: Broker, *filters: str):
-        self.received: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        self.client = make_client()
-        self.client.on_message = lambda c, u, m: self.received.put(m.payload)
-        connect_and_wait(self.client, broker.host, broker.port)
-        for f in filters:
-            self.client.subscribe(f, 1)
-        time.sleep(0.1)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def raw_rtt(broker: Broker, count: int) -> list[float]:
@@ -132,23 +109,6 @@ def raw_qos1_rate(broker: Broker, count: int) -> float:
     return count / elapsed
 
 
-def command(peer: Peer, action: str, **fields: Any) -> None:
-    cid = f"{action}-{time.monotonic_ns()}"
-    peer.client.publish(topics.HALL_COMMAND.format(hall=HALL), encode(messages.Command(command_id=cid, action=action, **fields)), qos=1)
-    while json.loads(peer.received.get(timeout=10)).get("command_id") != cid:
-        pass
-
-
-def unlock(broker: Broker, accounts: tuple[str, ...]) -> None:
-    """Give each bench bidder's trade PIN once: the session then stays unlocked for the whole run."""
-    peer = Peer(broker, topics.BIDDER_RESULT.filter())
-    for account in accounts:
-        peer.client.publish(topics.BIDDER_PIN.format(account=account), encode(messages.Pin(pin=BENCH_PIN)), qos=1)
-        if not json.loads(peer.received.get(timeout=10)).get("unlocked"):
-            raise RuntimeError(f"the bench PIN of {account} was refused")
-    peer.close()
-
-
 def bid_payload(lot: str, index: int) -> tuple[str, bytes]:
     account = "alice" if index % 2 else "bob"
     body = messages.Bid(bid_id=f"{lot}-{index}", lot=lot, amount=index * 100, currency="HKD")
@@ -156,7 +116,7 @@ def bid_payload(lot: str, index: int) -> tuple[str, bytes]:
 
 
 def bid_rtt(broker: Broker, auctioneer: Peer, count: int) -> list[float]:
-    command(auctioneer, "open_lot", lot="latency")
+    command(auctioneer, HALL, "open_lot", lot="latency")
     client = Peer(broker, topics.BIDDER_RESULT.filter())
     samples = []
     for i in range(1, count + 1):
@@ -168,12 +128,12 @@ def bid_rtt(broker: Broker, auctioneer: Peer, count: int) -> list[float]:
         if result["status"] != "accepted":
             raise RuntimeError(f"bench bid refused: {result}")
     client.close()
-    command(auctioneer, "hammer")
+    command(auctioneer, HALL, "hammer")
     return samples
 
 
 def arbiter_rate(broker: Broker, auctioneer: Peer, count: int) -> tuple[float, int]:
-    command(auctioneer, "open_lot", lot="throughput")
+    command(auctioneer, HALL, "open_lot", lot="throughput")
     client = Peer(broker, topics.BIDDER_RESULT.filter())
     payloads = [bid_payload("throughput", i) for i in range(1, count + 1)]
     start = time.perf_counter()
@@ -203,35 +163,34 @@ def remote_costs(checks: int = 20, frames: int = 200) -> dict[str, float]:
     return {"pin_check_ms_p50": percentile(pins, 50), "video_frame_ms_p99": percentile(encoded, 99)}
 
 
-def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, Broker(Path(tmp) / "broker") as broker:
-        config = Path(tmp) / "bench.toml"
+def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pairs: int = 200,
+        parity_ms: int = PARITY_MS) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
+        work = Path(tmp)
+        config = work / "bench.toml"
         config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
-        env = os.environ | {"PYTHONPATH": str(ROOT)}
-        arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--config", str(config), "--port", str(broker.port),
-                                    "--journal", str(Path(tmp) / "journal.sqlite3"), "--new"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
-        try:
-            assert arbiter.stdout and arbiter.stdout.readline().startswith("arbiter ready")
-            unlock(broker, ("alice", "bob"))
-            auctioneer = Peer(broker, topics.HALL_RESULT.format(hall=HALL))
-            raw = raw_rtt(broker, bids)
-            arbiter_samples = bid_rtt(broker, auctioneer, bids)
-            raw_rate = raw_qos1_rate(broker, flood)
-            rate, accepted = arbiter_rate(broker, auctioneer, flood)
-            spread = fanout(broker, SALE, "throughput", ("alice", "bob"), online_bidders)
-            command(auctioneer, "hammer")
-            command(auctioneer, "open_lot", lot="presses")
-            hall = hall_figures(broker, Path(tmp), SALE, presses)
-            auctioneer.close()
-        finally:
-            arbiter.terminate()
-            arbiter.wait(timeout=10)
+        with Broker(work / "broker") as broker:
+            arbiter = start_arbiter("cloud", config, broker, work / "journal.sqlite3", "--new")
+            try:
+                unlock(broker, ("alice", "bob"))
+                auctioneer = Peer(broker, topics.HALL_RESULT.format(hall=HALL))
+                raw = raw_rtt(broker, bids)
+                arbiter_samples = bid_rtt(broker, auctioneer, bids)
+                raw_rate = raw_qos1_rate(broker, flood)
+                rate, accepted = arbiter_rate(broker, auctioneer, flood)
+                spread = fanout(broker, SALE, "throughput", ("alice", "bob"), online_bidders)
+                command(auctioneer, HALL, "hammer")
+                command(auctioneer, HALL, "open_lot", lot="presses")
+                hall = hall_figures(broker, work, SALE, presses, parity_ms)
+                auctioneer.close()
+            finally:
+                stop_arbiter(arbiter)
+        parity = parity_figures(work, config, SALE, HALL, "presses", pairs, parity_ms)
     figures = {
         "raw_rtt_ms_p50": percentile(raw, 50), "raw_rtt_ms_p99": percentile(raw, 99),
         "bid_to_result_ms_p50": percentile(arbiter_samples, 50), "bid_to_result_ms_p99": percentile(arbiter_samples, 99),
         "raw_qos1_msgs_per_s": raw_rate, "arbiter_bids_per_s": rate,
-        "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall, **remote_costs(),
+        "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall, **parity, **remote_costs(),
     }
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["targets"] = {
@@ -242,6 +201,8 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500) -> 
         "hall_vs_online_arrival_ms_p99 <= sample_period_ms": figures["hall_vs_online_arrival_ms_p99"] <= figures["sample_period_ms"],
         "hall_decided_vs_online_ms_p99 <= sample_period_ms": figures["hall_decided_vs_online_ms_p99"] <= figures["sample_period_ms"],
         "press_to_pixels_ms_p99 <= 2 * sample_period_ms + 34": figures["press_to_pixels_ms_p99"] <= 2 * figures["sample_period_ms"] + 34,
+        "0.4 <= hall_win_share_simultaneous <= 0.6": 0.4 <= figures["hall_win_share_simultaneous"] <= 0.6,
+        "hx711_resets_per_1000_reads < 1": figures["hx711_resets_per_1000_reads"] < 1,
     }
     figures["ratios"] = {
         "bid_p99_over_raw_p99": round(figures["bid_to_result_ms_p99"] / figures["raw_rtt_ms_p99"], 2),
@@ -257,8 +218,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flood", type=int, default=20000, help="bids published at once for the rate figures")
     parser.add_argument("--presses", type=int, default=60, help="simulated paddle presses for the hall figures")
     parser.add_argument("--online-bidders", type=int, default=500, help="connected subscribers for the fan-out figure")
+    parser.add_argument("--pairs", type=int, default=200, help="simultaneous press and online bid pairs (>= 200)")
+    parser.add_argument("--parity-ms", type=int, default=PARITY_MS, help="the parity rule's delay on online bids")
     args = parser.parse_args(argv)
-    figures = run(args.bids, args.flood, args.presses, args.online_bidders)
+    figures = run(args.bids, args.flood, args.presses, args.online_bidders, args.pairs, args.parity_ms)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

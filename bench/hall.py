@@ -3,7 +3,10 @@ box, the broker and the arbiter.
 
   press_to_bid_ms_p50/p99  button edge -> the bid seen on the broker
   press_to_result_ms_p99   button edge -> the arbiter's answer seen on the broker
-  hall_vs_online_arrival_ms_p99  p99(edge -> broker) - p99(online publish -> broker), same run
+  hall_vs_online_arrival_ms_p99  p99(edge -> broker) - (p99(online publish -> broker) + parity_ms):
+                           how much later a hall bid reaches the sequencer, the parity rule applied
+  hall_vs_online_wire_ms_p99     the same without the rule: p99(edge -> broker) - p99(online -> broker)
+  parity_ms_measured       p50(edge -> broker) - p50(online publish -> broker): what parity_ms should be
   hall_decided_vs_online_ms_p99  p99(press decided -> broker) - p99(online publish -> broker)
   press_tier_accuracy      presses whose tier matched the force pressed (light, firm, hard); also
                            the same two figures deciding at the third sample (three_sample_...)
@@ -17,29 +20,29 @@ Edges and arrivals are read on one monotonic clock (gpiozero MockFactory ticks a
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bench.clients import percentile
 from cloud.broker import Broker
+from cloud.parity import PARITY_MS
 from edge.__main__ import build
 from edge.config import load
 from edge.core.hall import BidRecord, HallState, PaddleState
 from edge.core.views import all_views
 from edge.display import Display
+from edge.hallbox import HallBox
 from shared import messages, topics
 from shared.messages import encode
 from shared.mqtt import connect_and_wait, make_client
 
 PRESSES = [(11, 1_000, 0), (12, 3_800, 1), (13, 7_500, 2)]   # paddle, peak grams, expected tier
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 class Wire:
@@ -65,19 +68,31 @@ class Wire:
         self.client.loop_stop()
 
 
-def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples: int) -> dict[str, float]:
+@contextlib.contextmanager
+def hall_box(broker: Broker, store: Path, sale: str, decide_samples: int = 2) -> Iterator[tuple[HallBox, Display, Wire]]:
+    """A simulated hall box with its screens (headless) on the bench's broker, tared, linked, with
+    the open lot in hand; and a Wire watching its bids."""
     config = load()
     config = replace(config, broker=replace(config.broker, port=broker.port), sale=replace(config.sale, id=sale),
                      hall=replace(config.hall, store=str(store), client_id=f"bench-hall-{decide_samples}"),
                      press=replace(config.press, decide_samples=decide_samples))
     display = Display(config.display, headless=True).start()
     box = build(config, simulate=True, display=display, narrate=False).start()
-    sim = box.simulator
     wire = Wire(broker, config.sale.hall)
     try:
         deadline = time.monotonic() + 10
         while (box.tare or not box.state.link_up or box.state.lot is None) and time.monotonic() < deadline:
             time.sleep(0.01)
+        yield box, display, wire
+    finally:
+        wire.close()
+        box.stop()                                     # the sampler process sends its final tally
+        display.stop()
+
+
+def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples: int) -> dict[str, float]:
+    with hall_box(broker, store, sale, decide_samples) as (box, display, wire):
+        sim = box.simulator
         to_bid, to_result, decided_to_wire, to_pixels, right = [], [], [], [], 0
         for index in range(rounds):
             paddle, grams, tier = PRESSES[index % len(PRESSES)]
@@ -96,10 +111,6 @@ def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples:
                 to_pixels.append((drawn * 1e6 - record.pressed_us) / 1000)
             time.sleep(0.25)
         period = next(iter(box.paddles.values())).load_cell.sample_period_ms
-    finally:
-        wire.close()
-        box.stop()                                     # the sampler process sends its final tally
-        display.stop()
     tally = sim.sampler.tally
     return {"to_bid_p50": percentile(to_bid, 50), "to_bid_p99": percentile(to_bid, 99), "to_result_p99": percentile(to_result, 99),
             "decided_to_wire_p99": percentile(decided_to_wire, 99), "tier_accuracy": right / rounds, "period": period,
@@ -125,13 +136,18 @@ def online_arrivals(broker: Broker, count: int) -> list[float]:
     return samples
 
 
-def figures(broker: Broker, work: Path, sale: str, rounds: int = 60) -> dict[str, float]:
-    online_p99 = percentile(online_arrivals(broker, 200), 99)
+def figures(broker: Broker, work: Path, sale: str, rounds: int = 60, parity_ms: int = PARITY_MS) -> dict[str, float]:
+    """`parity_ms`: the parity rule's delay on online bids (cloud/parity.py), which the arrival
+    comparison includes: it compares arrivals at the sequencer."""
+    online = online_arrivals(broker, 200)
+    online_p50, online_p99 = percentile(online, 50), percentile(online, 99)
     chosen = presses(broker, work / "hall2.sqlite3", sale, rounds, decide_samples=2)      # the default
     careful = presses(broker, work / "hall3.sqlite3", sale, rounds, decide_samples=3)
     return {
         "press_to_bid_ms_p50": chosen["to_bid_p50"], "press_to_bid_ms_p99": chosen["to_bid_p99"], "press_to_result_ms_p99": chosen["to_result_p99"],
-        "hall_vs_online_arrival_ms_p99": chosen["to_bid_p99"] - online_p99,
+        "hall_vs_online_arrival_ms_p99": chosen["to_bid_p99"] - (online_p99 + parity_ms),
+        "hall_vs_online_wire_ms_p99": chosen["to_bid_p99"] - online_p99, "parity_ms": parity_ms,
+        "parity_ms_measured": chosen["to_bid_p50"] - online_p50,
         "hall_decided_vs_online_ms_p99": chosen["decided_to_wire_p99"] - online_p99,
         "online_arrival_ms_p99": online_p99, "press_tier_accuracy": chosen["tier_accuracy"],
         "sample_period_ms": chosen["period"], "presses": rounds,

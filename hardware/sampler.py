@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PRIORITY = 50        # SCHED_FIFO 1-99: above ordinary threaded IRQs (50), below the kernel's watchdogs
 KEPT_READINGS = 4            # an HX711 holds only its latest conversion; a reader this far behind loses the oldest
 TALLY_EVERY_S = 1.0
+POLL_S = 0.00025             # how often a conversion that is due is looked for
+EARLY_S = 0.0015             # looked for this long before it is due (a read and a poll of slack)
 STARTUP_S = 20.0
 
 
@@ -114,6 +116,7 @@ def serve(conn: Connection) -> None:
     period = min((cell.sample_period_ms for cell in bank.cells.values()), default=0.0)
     conn.send(Started(tuple(bank.cells), period, refused))
     gc.disable()                                   # a collection mid-read would hold the clock high
+    due = dict.fromkeys(bank.cells, 0.0)           # when each cell's next conversion may be ready
     tallied = time.monotonic()
     try:
         while True:
@@ -123,10 +126,13 @@ def serve(conn: Connection) -> None:
                     conn.send(bank.tally())
                     return
                 bank.obey(order)
-            if not _read_ready(bank, conn) and time.monotonic() - tallied > TALLY_EVERY_S:
+            if _read_ready(bank, conn, due, period / 1000):
+                continue
+            if time.monotonic() - tallied > TALLY_EVERY_S:
                 conn.send(bank.tally())
                 gc.collect()                       # between reads: the next conversion is milliseconds away
                 tallied = time.monotonic()
+            conn.poll(max(POLL_S, min(due.values()) - time.monotonic()))   # an order wakes it at once
     except EOFError:                               # the hall box's process is gone
         pass
     finally:
@@ -134,8 +140,9 @@ def serve(conn: Connection) -> None:
             cell.close()
 
 
-def _read_ready(bank: CellBank, conn: Connection) -> bool:
-    """One pass over the cells; False (after a short sleep) when none had a conversion ready."""
+def _read_ready(bank: CellBank, conn: Connection, due: dict[int, float], period_s: float) -> bool:
+    """One pass over the cells; False when none had a conversion ready. A cell just read is next
+    ready a period after this one became ready (at most a read and a poll before now)."""
     busy = False
     for number, cell in bank.cells.items():
         if not cell.ready():
@@ -146,9 +153,9 @@ def _read_ready(bank: CellBank, conn: Connection) -> bool:
         except SensorError as fault:
             conn.send(Fault(number, str(fault)))
             continue
+        finally:
+            due[number] = time.monotonic() + period_s - EARLY_S
         conn.send(Reading(number, raw, time.monotonic()))
-    if not busy:
-        time.sleep(0.0005)
     return busy
 
 
