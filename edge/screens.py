@@ -51,9 +51,11 @@ def text(surface: pygame.Surface, words: str, at: tuple[int, int], size: int, co
 def wrap(words: str, size: int, width: int, bold: bool = False) -> list[str]:
     """`words` in lines no wider than `width` pixels, broken at spaces (a word too long for a line is
     broken where it must): nothing is cut, so an amount or a name always shows whole."""
+    if "\n" in words:                                # an invoice keeps its lines
+        return [line for paragraph in words.splitlines() for line in wrap(paragraph, size, width, bold)]
     face, lines, line = font(size, bold), [], ""
     if face.size(words)[0] <= width:
-        return [words] if words else []
+        return [words] if words.strip() else []
     for word in words.split():
         candidate = f"{line} {word}" if line else word
         if face.size(candidate)[0] <= width:
@@ -234,9 +236,12 @@ def draw_auctioneer(surface: pygame.Surface, view: AuctioneerView) -> list[Place
     row, size, bottom = int(1.6 * u), int(1.3 * u), h - 7 * u
     runs = pygame.Rect(u, 8 * u, w // 4 - 2 * u, bottom - 8 * u)
     page.text("Run list", (u, 6 * u), int(1.4 * u), DIM, True)
-    for index, (lot, title, status) in enumerate(view.run_list[:runs.height // row]):
-        page.text(f"{lot:>4} {status.replace('_', ' '):<12} {title}", (u, runs.y + index * row), size, STATUS.get(status, DIM),
-                  width=runs.width, panel=runs)
+    y = runs.y
+    for lot, title, status in view.run_list:         # a long title wraps under its lot number
+        number = page.text(f"{lot:>3}", (u, y), size, STATUS.get(status, DIM), panel=runs) if y + row <= runs.bottom else None
+        if number is None:
+            break
+        y = page.lines(f"{status.replace('_', ' ')}: {title}", (number.right + u // 2, y), size, STATUS.get(status, DIM), runs) + u // 4
     bids = pygame.Rect(w // 4, 8 * u, w * 3 // 8 - u, bottom - 8 * u)
     page.text("Bids (newest first)", (bids.x, 6 * u), int(1.4 * u), DIM, True)
     y = bids.y

@@ -155,7 +155,8 @@ def main_view(state: HallState, now: float, now_ms: int) -> MainView:
                 if lot.estimate_low is not None and lot.estimate_high is not None else "")
     asking = f"Asking {_money(lot, lot.asking)}" if lot.asking is not None and lot.kind == "english" and not closed else ""
     captions = {"sold": ("Hammer price", "Bought by"), "passed": ("Highest bid", "")}.get(lot.status, ("Current bid", "Leading"))
-    return MainView(f"Lot {lot.lot}", lot.title, lot.description, estimate, lot.image, _money(lot, lot.current_bid),
+    current = _money(lot, lot.current_bid) if lot.current_bid is not None else "no bid yet"
+    return MainView(f"Lot {lot.lot}", lot.title, lot.description, estimate, lot.image, current,
                     asking, leader_view, lot.status, banner, clock, lot.online_bidders, lot.online_avatars, link, ok,
                     captions[0], captions[1], reason)
 

@@ -190,3 +190,12 @@ def test_framebuffer_sink_writes_each_paddle_frame(tmp_path):
         assert device.stat().st_size == 32 * 24 * 4
     finally:
         display.stop()
+
+
+def test_an_invoice_notice_keeps_its_lines_and_a_long_title_in_the_run_list_wraps_whole():
+    assert screens.wrap("INVOICE s-1-19  [PENDING]\nBuyer: alice_hk (online)", 26, 600) == ["INVOICE s-1-19  [PENDING]", "Buyer: alice_hk (online)"]
+    title = "Hong Kong 1941 $1 proof, King George VI, uncirculated and certified"
+    canvas = surface(AUCTIONEER)
+    placed = screens.draw_auctioneer(canvas, all_views(state(lot()), {}, [("1", title)], POLICY, frozenset(), 0, 0).auctioneer)
+    runs = [p for p in placed if p.panel != canvas.get_rect() and p.panel.x < AUCTIONEER[0] // 4]
+    assert " ".join(p.words for p in runs[1:]) == f"pending: {title}" and len(runs) > 2
