@@ -25,9 +25,9 @@ import sys
 import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
-from cloud.config import load
+from cloud.config import Config, load
 from cloud.custody.wire import catalog_command, custody_command
 from cloud.house import HouseDesk
 from cloud.ledger.accounts import quantity
@@ -171,12 +171,18 @@ def main(argv: list[str] | None = None) -> None:
     except (messages.ProtocolError, ValueError) as refused:
         print(f"refused: {refused}", file=sys.stderr)
         sys.exit(1)
+    deliver(config, args, message, topics.HOUSE_LEDGER if desk == "ledger" else topics.HOUSE_CUSTODY)
+
+
+def deliver(config: Config, args: argparse.Namespace, message: messages.Message, topic: topics.Topic) -> NoReturn:
+    """Send a desk's message as the house (--host/--port/--cafile over the config's broker), print the
+    answer for a person, and exit: 0 done, 1 refused, 2 no answer."""
     broker = replace(config.broker, host=args.host or config.broker.host, port=args.port or config.broker.port,
                      cafile=args.cafile or config.broker.cafile)
     try:
         house = HouseDesk(broker, os.environ.get("HALL_HOUSE_PASSWORD", ""))
         try:
-            answer = house.send(message, topic=topics.HOUSE_LEDGER if desk == "ledger" else topics.HOUSE_CUSTODY)
+            answer = house.send(message, topic=topic)
         finally:
             house.close()
     except (ConnectionError, TimeoutError, OSError) as silent:

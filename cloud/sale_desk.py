@@ -9,15 +9,12 @@ Connects as the `house` user (password from $HALL_HOUSE_PASSWORD, --cafile for T
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 from cloud.config import ConfigError, load, sale_definition
-from cloud.desk import render
-from cloud.house import HouseDesk
+from cloud.desk import deliver
 from shared import messages, topics
 
 
@@ -42,22 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, UnicodeDecodeError, ConfigError, messages.ProtocolError) as refused:
         print(f"refused: {refused}", file=sys.stderr)
         sys.exit(1)
-    config = load(args.config)
-    broker = replace(config.broker, host=args.host or config.broker.host, port=args.port or config.broker.port,
-                     cafile=args.cafile or config.broker.cafile)
-    try:
-        house = HouseDesk(broker, os.environ.get("HALL_HOUSE_PASSWORD", ""))
-        try:
-            answer = house.send(message, topic=topics.HOUSE_SALE)
-        finally:
-            house.close()
-    except (ConnectionError, TimeoutError, OSError) as silent:
-        print(silent, file=sys.stderr)
-        sys.exit(2)
-    text, code = render(answer)
-    print(text)
-    sys.exit(code)
-
+    deliver(load(args.config), args, message, topics.HOUSE_SALE)
 
 if __name__ == "__main__":
     main()

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from cloud.core.refusal import Refusal
 from cloud.core.state import AuctionState
-from cloud.identity.rules import locked, not_approved
+from cloud.identity.rules import trade_refusal
 from shared.codes import Code
 
 
 def may_bid(state: AuctionState, account_id: str, amount: int, ts: int) -> None:
     """Raise the Refusal that stops this account bidding `amount` now, if any."""
-    account = state.accounts.get(account_id)
-    if account is None:
-        raise Refusal(Code.UNKNOWN_BIDDER, f"account '{account_id}' is not registered for this sale")
-    if account.status != "approved":
-        raise Refusal(Code.NOT_APPROVED, not_approved(account))
-    if account.locked_until is not None and ts < account.locked_until:
-        raise Refusal(Code.PIN_LOCKED, locked(account.locked_until, ts))
-    if not account.unlocked:
-        raise Refusal(Code.PIN_REQUIRED, "enter your trade PIN before bidding")
+    refusal = trade_refusal(state.accounts.get(account_id), account_id, ts)
+    if refusal is not None:
+        raise refusal
     within_limit(state, account_id, amount)
 
 

@@ -39,6 +39,15 @@ def pin_refusal(account: Account | None, account_id: str, ts: int) -> Refusal | 
     return None
 
 
+def trade_refusal(account: Account | None, account_id: str, ts: int) -> Refusal | None:
+    """Why this account may not bid or trade now, if it may not: every domain that takes a user's
+    trade-changing command asks this (spec 001's second authentication: the trade PIN session)."""
+    refusal = pin_refusal(account, account_id, ts)
+    if refusal is None and account is not None and not account.unlocked:
+        return Refusal(Code.PIN_REQUIRED, "enter your trade PIN first")
+    return refusal
+
+
 def check_pin(state: IdentityState, policy: IdentityPolicy, cmd: CheckPin, seq: int, ts: int) -> list[Any]:
     account = state.accounts.get(cmd.account)
     refusal = pin_refusal(account, cmd.account, ts)
