@@ -7,6 +7,7 @@ is drawn as a placeholder with the name's initials, never an error on sale day.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ TONES = {"lead": (24, 140, 70), "won": (24, 140, 70), "outbid": (190, 40, 40), "
 STATUS = {"open": (24, 140, 70), "fair_warning": (220, 150, 0), "paused": (120, 120, 130), "sold": (170, 30, 30),
           "passed": (90, 90, 100), "pending": (60, 60, 70)}
 CHANNEL = {"hall": (80, 160, 255), "floor": (160, 120, 255), "online": (255, 160, 60)}
+AMOUNT_OR_WORD = re.compile(r"-?[\d,.]+ [A-Z]{3}\b|\S+")
 
 
 def init() -> None:
@@ -56,7 +58,7 @@ def wrap(words: str, size: int, width: int, bold: bool = False) -> list[str]:
     face, lines, line = font(size, bold), [], ""
     if face.size(words)[0] <= width:
         return [words] if words.strip() else []
-    for word in words.split():
+    for word in AMOUNT_OR_WORD.findall(words):        # "550 HKD" stays on one line
         candidate = f"{line} {word}" if line else word
         if face.size(candidate)[0] <= width:
             line = candidate
@@ -93,14 +95,14 @@ class Page:
         return box
 
     def lines(self, words: str, at: tuple[int, int], size: int, color: tuple[int, int, int], panel: pygame.Rect,
-              bold: bool = False) -> int:
-        """Wrapped to the panel's width from `at`; lines that would leave the panel are not drawn.
-        Returns the y below the last line drawn (or `at`'s y when nothing fit)."""
+              bold: bool = False, center: bool = False) -> int:
+        """Wrapped to the panel's width from `at` (or centred in the panel); lines that would leave
+        the panel are not drawn. Returns the y below the last line drawn (`at`'s y when none fit)."""
         y, step = at[1], font(size, bold).get_linesize()
-        for line in wrap(words, size, panel.right - at[0], bold):
+        for line in wrap(words, size, panel.width if center else panel.right - at[0], bold):
             if y + step > panel.bottom:
                 break
-            self.text(line, (at[0], y), size, color, bold, panel=panel)
+            self.text(line, (panel.centerx if center else at[0], y), size, color, bold, center=center, panel=panel)
             y += step
         return y
 
@@ -204,8 +206,8 @@ def draw_paddle(surface: pygame.Surface, view: PaddleView, media: str = "deploy/
     page.text(f"{view.number}", (u, u), 4 * u, INK, True)
     page.text(view.holder, (7 * u, int(1.5 * u)), 2 * u, INK, width=w - 8 * u)
     page.text(view.headline, (w // 2, 5 * u + u // 2), 4 * u, INK, True, w - 2 * u, center=True)
-    page.text(view.detail, (w // 2, 9 * u + u // 2), int(2.2 * u), INK, width=w - 2 * u, center=True)
-    y = 13 * u
+    y = page.lines(view.detail, (u, 9 * u + u // 2), int(2.2 * u), INK, pygame.Rect(u, 9 * u + u // 2, w - 2 * u, 4 * u), center=True)
+    y = max(y, 13 * u)
     if view.banner:
         strip = pygame.Rect(0, y - u // 2, w, 4 * u)
         pygame.draw.rect(surface, STATUS["fair_warning"], strip)

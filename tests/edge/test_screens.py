@@ -199,3 +199,12 @@ def test_an_invoice_notice_keeps_its_lines_and_a_long_title_in_the_run_list_wrap
     placed = screens.draw_auctioneer(canvas, all_views(state(lot()), {}, [("1", title)], POLICY, frozenset(), 0, 0).auctioneer)
     runs = [p for p in placed if p.panel != canvas.get_rect() and p.panel.x < AUCTIONEER[0] // 4]
     assert " ".join(p.words for p in runs[1:]) == f"pending: {title}" and len(runs) > 2
+
+
+def test_a_paddle_shows_a_long_reason_whole_on_two_lines():
+    shown = views(lot("passed", current=55_000, asking=None))
+    canvas = surface(PADDLE)
+    placed = screens.draw_paddle(canvas, shown.paddles[12])
+    detail = [p for p in placed if p.panel != canvas.get_rect()]
+    assert [p.words for p in detail] == ["passed: reserve not met: highest bid", "550 HKD"]     # the amount kept whole
+    assert all(canvas.get_rect().contains(p.box) for p in placed)
