@@ -11,6 +11,7 @@ SQLite journal at synchronous=FULL):
   hall_win_share_*, online_bid_to_result_ms_p99  the parity rule: simultaneous press and online bid
                           pairs through an arbiter with the bump, on a broker of their own (bench/parity.py)
   pin_check_ms_p50        one trade PIN check (scrypt); video_frame_ms_p99: one hall video frame
+  replay_events_per_s, start_ms  the house's kernel over a journal of --kernel-events events (bench/kernel.py)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from typing import Any
 from bench.clients import BENCH_PIN, Peer, command, percentile, start_arbiter, stop_arbiter, unlock
 from bench.fanout import fanout
 from bench.hall import figures as hall_figures
+from bench.kernel import figures as kernel_figures
 from bench.parity import figures as parity_figures
 from cloud.broker import Broker
 from cloud.parity import PARITY_MS
@@ -164,7 +166,7 @@ def remote_costs(checks: int = 20, frames: int = 200) -> dict[str, float]:
 
 
 def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pairs: int = 200,
-        parity_ms: int = PARITY_MS) -> dict[str, Any]:
+        parity_ms: int = PARITY_MS, kernel_events: int = 1_000_000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
         work = Path(tmp)
         config = work / "bench.toml"
@@ -191,6 +193,7 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pai
         "bid_to_result_ms_p50": percentile(arbiter_samples, 50), "bid_to_result_ms_p99": percentile(arbiter_samples, 99),
         "raw_qos1_msgs_per_s": raw_rate, "arbiter_bids_per_s": rate,
         "arbiter_bids_accepted": accepted, "bids_in_sequence": bids, "bids_in_flood": flood, **spread, **hall, **parity, **remote_costs(),
+        **kernel_figures(kernel_events),
     }
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["targets"] = {
@@ -202,6 +205,7 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pai
         "hall_decided_vs_online_ms_p99 <= sample_period_ms": figures["hall_decided_vs_online_ms_p99"] <= figures["sample_period_ms"],
         "press_to_pixels_ms_p99 <= 2 * sample_period_ms + 34": figures["press_to_pixels_ms_p99"] <= 2 * figures["sample_period_ms"] + 34,
         "0.4 <= hall_win_share_simultaneous <= 0.6": 0.4 <= figures["hall_win_share_simultaneous"] <= 0.6,
+        "start_ms < 2000": figures["start_ms"] < 2000,
         "hx711_resets_per_1000_reads < 1": figures["hx711_resets_per_1000_reads"] < 1,
     }
     figures["ratios"] = {
@@ -220,8 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--online-bidders", type=int, default=500, help="connected subscribers for the fan-out figure")
     parser.add_argument("--pairs", type=int, default=200, help="simultaneous press and online bid pairs (>= 200)")
     parser.add_argument("--parity-ms", type=int, default=PARITY_MS, help="the parity rule's delay on online bids")
+    parser.add_argument("--kernel-events", type=int, default=1_000_000, help="events in the journal the kernel figures start from")
     args = parser.parse_args(argv)
-    figures = run(args.bids, args.flood, args.presses, args.online_bidders, args.pairs, args.parity_ms)
+    figures = run(args.bids, args.flood, args.presses, args.online_bidders, args.pairs, args.parity_ms, args.kernel_events)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

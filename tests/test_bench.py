@@ -12,7 +12,7 @@ def test_percentile_picks_from_the_samples():
 
 
 def test_short_bench_run_reports_every_figure():
-    figures = run(bids=40, flood=400, presses=6, online_bidders=40, pairs=12)
+    figures = run(bids=40, flood=400, presses=6, online_bidders=40, pairs=12, kernel_events=3_000)
     for key in ("raw_rtt_ms_p50", "raw_rtt_ms_p99", "bid_to_result_ms_p50", "bid_to_result_ms_p99",
                 "raw_qos1_msgs_per_s", "arbiter_bids_per_s"):
         assert figures[key] > 0, key
@@ -28,3 +28,4 @@ def test_short_bench_run_reports_every_figure():
     assert figures["online_bid_to_result_ms_p99"] > figures["parity_ms"] == PARITY_MS   # the bump holds every online bid
     assert 0 <= figures["hx711_resets_per_1000_reads"] < 1000 and abs(figures["pair_skew_ms_p50"]) < 50
     assert figures["online_bidders"] == 40 and 0 < figures["online_fanout_ms_p50"] <= figures["online_fanout_ms_p99"] < 10_000
+    assert figures["kernel_journal_events"] >= 3_000 and figures["replay_events_per_s"] > 0 and figures["start_ms"] > 0
