@@ -5,7 +5,7 @@
     ./hall ledger approve ACCOUNT REQUEST --reference PAYOUT-REF                 pay a user's payout request
     ./hall ledger decline ACCOUNT REQUEST --reason TEXT                          release it
     ./hall ledger reverse TRANSFER --reason TEXT                                 a correction
-    ./hall ledger statement ACCOUNT | balances ACCOUNT | trial-balance
+    ./hall ledger statement ACCOUNT | balances ACCOUNT | notices ACCOUNT | trial-balance
     ./hall custody category CATEGORY --label TEXT
     ./hall custody define KIND --category C --name TEXT --grade MS-65 --year 1988 [--scale sheldon|stamp]
                           [--quantity MINTAGE] [--issuer ..] [--denomination ..] [--material ..]
@@ -35,7 +35,7 @@ from cloud.ledger.wire import ledger_command
 from shared import backoffice as bo, messages, topics
 from shared.money import MINOR_DIGITS
 
-LEDGER_ACTIONS = ("deposit", "payout", "approve", "decline", "reverse", "statement", "balances", "trial-balance")
+LEDGER_ACTIONS = ("deposit", "payout", "approve", "decline", "reverse", "statement", "balances", "notices", "trial-balance")
 CUSTODY_ACTIONS = ("category", "define", "deposit", "withdraw")
 
 
@@ -55,7 +55,7 @@ def command_id() -> str:
 
 
 def ledger_message(args: argparse.Namespace, currency: str) -> messages.Message:
-    if args.action in ("statement", "balances", "trial-balance"):
+    if args.action in ("statement", "balances", "notices", "trial-balance"):
         return bo.LedgerQuery(command_id=command_id(), report=args.action.replace("-", "_"), account=args.target)
     if args.action in ("deposit", "payout"):
         return bo.LedgerCommand(command_id=command_id(), action=args.action, account=args.target,
@@ -114,6 +114,9 @@ def render(answer: dict[str, Any]) -> tuple[str, int]:
                 f"available {quantity(b['available'], b['ledger'])})" for b in answer.get("balances", ())]
     if kind == "holdings":
         return "\n".join([f"{answer['account']} holds:", *(balances or ["  nothing"])]), 0
+    if kind == "notices":
+        lines = [f"  seq {n.get('seq')}  {n['kind']}: {n['text']}" for n in answer["notices"]]
+        return "\n".join([f"notices of {answer['account']}:", *(lines or ["  none"])]), 0
     if kind == "statement":
         lines = [f"  {_when(l['at_ms'])}  {l['phase']:<7} {quantity(l['amount'], l['ledger']):>22}  "
                  f"balance {quantity(l['balance'], l['ledger'])}, available {quantity(l['available'], l['ledger'])}  "

@@ -19,7 +19,7 @@ SHELDON_PREFIXES = ("PO", "FR", "AG", "G", "VG", "F", "VF", "XF", "EF", "AU", "M
 STAMP_GRADES = ("S", "XF-S", "XF", "VF-XF", "VF", "F-VF", "F", "VG", "G", "P")   # centering and condition, best first
 GRADE_SCALES = ("sheldon", "stamp")
 LEDGER_ACTIONS = ("deposit", "payout", "approve_payout", "decline_payout", "reverse")
-LEDGER_REPORTS = ("statement", "balances", "trial_balance")
+LEDGER_REPORTS = ("statement", "balances", "trial_balance", "notices")
 CATALOG_ACTIONS = ("define_kind", "add_category")
 CUSTODY_ACTIONS = ("deposit", "withdraw")
 
@@ -221,5 +221,15 @@ class TrialBalance(Message):
     command_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Notices(Message):
+    """A user's kept notices (funds, custody, orders), the latest last."""
+    TYPE: ClassVar[str] = "notices"
+    account: str
+    notices: tuple[messages.Notice, ...]
+    seq: int
+    command_id: str | None = None
+
+
 messages.TYPES.update({cls.TYPE: cls for cls in (CatalogCommand, CustodyCommand, LedgerCommand, LedgerQuery, PayoutRequest,
-                                                 Statement, Holdings, TrialBalance)})
+                                                 Statement, Holdings, TrialBalance, Notices)})

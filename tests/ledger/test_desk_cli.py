@@ -81,3 +81,14 @@ def test_refusals_exit_non_zero_with_their_code():
     refused = messages.CommandResult("c1", "rejected", "INSUFFICIENT_FUNDS", "alice has 5 HKD available, not 6 HKD", 4)
     assert cli.render(json.loads(messages.encode(refused))) == ("refused (INSUFFICIENT_FUNDS): alice has 5 HKD available, not 6 HKD", 1)
     assert cli.render(json.loads(messages.encode(messages.Error("UNKNOWN_BIDDER", "there is no account 'x'"))))[1] == 1
+
+
+def test_a_users_kept_notices_are_listed():
+    d = Desk().user("alice")
+    d.deposit("alice", 150_000, reference="HSBC-778")
+    d.request("alice", 40_000, "r1")
+    query = cli.checked(cli.ledger_message(args("ledger", "notices", "alice"), "HKD"))
+    text, code = cli.render(answered(d, query))
+    assert code == 0 and text.splitlines()[1:] == [
+        f"  seq {d.seq - 1}  funds: 1,500 HKD received (bank reference HSBC-778).",
+        f"  seq {d.seq}  funds: Your payout request for 400 HKD is held for the house's approval."]

@@ -34,6 +34,7 @@ EXAMPLES = [
                     totals=(bo.LedgerTotal("HKD", 5, 5, 0, 0, True),), balanced=True, seq=3),
     bo.Statement(account="alice", lines=(bo.StatementLine("house:l1:0", 1, "user:alice:cash:HKD", "HKD", 5, "posted", 5, 5),),
                  balances=(bo.Balance("user:alice:cash:HKD", "HKD", 5, 0, 5),), seq=3),
+    bo.Notices(account="alice", notices=(messages.Notice(kind="funds", text="5 HKD received", seq=2),), seq=3, command_id="q2"),
 ]
 
 
