@@ -132,6 +132,9 @@ class Display:
         pygame.display.quit()
 
     def _open_windows(self) -> None:
+        if not self.headless and not screen_found():
+            log.warning("no screen found: the screens are kept for PNG snapshots")
+            self.headless = True
         if self.headless:
             return
         if self.config.main == "window":

@@ -208,3 +208,15 @@ def test_a_paddle_shows_a_long_reason_whole_on_two_lines():
     detail = [p for p in placed if p.panel != canvas.get_rect()]
     assert [p.words for p in detail] == ["passed: reserve not met: highest bid", "550 HKD"]     # the amount kept whole
     assert all(canvas.get_rect().contains(p.box) for p in placed)
+
+
+def test_a_display_without_a_screen_keeps_its_frames_for_snapshots_instead_of_an_offscreen_window(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "offscreen")           # what SDL quietly picks with no screen
+    display = Display(DisplayConfig(main="window", paddles="tiles", size=[64, 36]), headless=False).start()
+    try:
+        assert display.ready.wait(5) and display.headless
+        display.show(views())
+        display.snapshot(tmp_path, "x")
+        assert (tmp_path / "x-main.png").is_file()
+    finally:
+        display.stop()
