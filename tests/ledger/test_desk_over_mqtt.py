@@ -40,6 +40,8 @@ def test_funds_in_a_payout_request_paid_and_the_books_balance(broker, arbiter, l
 
     statement = desk(broker, "ledger", "statement", "alice")
     assert statement.returncode == 0 and "available 1,100 HKD" in statement.stdout and "FPS-1" in statement.stdout
+    notices = desk(broker, "ledger", "notices", "alice")
+    assert notices.returncode == 0 and "Your payout of 400 HKD was sent (payout reference FPS-1)." in notices.stdout
     trial = desk(broker, "ledger", "trial-balance")
     assert trial.returncode == 0 and trial.stdout.strip().endswith("the books balance")
 
