@@ -17,11 +17,12 @@ from cloud.kernel.codec import Codec
 from cloud.kernel.domain import Domain, House
 from cloud.kernel.store import Journal
 from cloud.ledger.domain import LedgerDomain
+from cloud.market.domain import MarketDomain, MarketPolicy
 
 
 def house_domains(config: Config) -> list[Domain]:
     policy = IdentityPolicy(config.sale.currency, config.sale.pin_attempts, config.sale.pin_lockout_s * 1000)
-    return [IdentityDomain(policy), AuctionDomain(), LedgerDomain(), CustodyDomain()]
+    return [IdentityDomain(policy), AuctionDomain(), LedgerDomain(), CustodyDomain(), MarketDomain(MarketPolicy(config.sale.currency))]
 
 
 def new_house(config: Config) -> House:

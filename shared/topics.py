@@ -68,12 +68,25 @@ BIDDER_PAYOUT = Topic("bidder_payout", "bidder/{account}/payout", "online bidder
 USER_STATEMENT = Topic("user_statement", "arbiter/user/{account}/statement", "arbiter", "that user", 1, True, "statement (the latest lines)")
 USER_HOLDINGS = Topic("user_holdings", "arbiter/user/{account}/holdings", "arbiter", "that user", 1, True, "holdings")
 USER_NOTICE = Topic("user_notice", "arbiter/user/{account}/notice", "arbiter", "that user", 1, False, "notice")
+BIDDER_ORDER = Topic("bidder_order", "bidder/{account}/order", "a user (trade PIN given)", "arbiter", 1, False, "order")
+BIDDER_CANCEL = Topic("bidder_cancel", "bidder/{account}/cancel", "a user (trade PIN given)", "arbiter", 1, False, "cancel_order")
+BIDDER_AMEND = Topic("bidder_amend", "bidder/{account}/amend", "a user (trade PIN given)", "arbiter", 1, False, "amend_order")
+BIDDER_CLOCK = Topic("bidder_clock", "bidder/{account}/clock", "a user (trade PIN given)", "arbiter", 1, False, "clock_listing, clock_accept")
+BIDDER_APPLY = Topic("bidder_apply", "bidder/{account}/apply", "a user (trade PIN given)", "arbiter", 1, False, "issue_application")
+BIDDER_SUBSCRIBE = Topic("bidder_subscribe", "bidder/{account}/subscribe", "a user", "arbiter", 1, False, "subscription")
+HOUSE_MARKET = Topic("house_market", "house/market", "the house (fees, hours, halts, references, new issues)", "arbiter", 1, False, "market_command")
+USER_ORDERS = Topic("user_orders", "arbiter/user/{account}/orders", "arbiter", "that user", 1, True, "user_orders")
+MARKET_DEPTH = Topic("market_depth", "arbiter/market/book/{kind}/depth", "arbiter", "everyone", 1, True, "depth (best 10 levels)")
+MARKET_TAPE = Topic("market_tape", "arbiter/market/book/{kind}/tape", "arbiter", "everyone", 1, False, "trade")
+MARKET_CLOCK = Topic("market_clock", "arbiter/market/clock/{clock}", "arbiter", "everyone", 1, True, "clock_state")
+MARKET_ISSUE = Topic("market_issue", "arbiter/market/issue/{issue}", "arbiter", "everyone", 1, True, "issue_state")
 
 ALL: tuple[Topic, ...] = (
     HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, HALL_VIDEO, BIDDER_BID, BIDDER_MAX, BIDDER_PIN,
     BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_SALE, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
     SALE_CATALOG, SALE_MESSAGE, SIM_PRESS, HOUSE_LEDGER, HOUSE_CUSTODY, BIDDER_PAYOUT, USER_STATEMENT, USER_HOLDINGS,
-    USER_NOTICE,
+    USER_NOTICE, BIDDER_ORDER, BIDDER_CANCEL, BIDDER_AMEND, BIDDER_CLOCK, BIDDER_APPLY, BIDDER_SUBSCRIBE, HOUSE_MARKET,
+    USER_ORDERS, MARKET_DEPTH, MARKET_TAPE, MARKET_CLOCK, MARKET_ISSUE,
 )
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 

@@ -34,6 +34,7 @@ from cloud.pins import verify_pin
 from cloud.transports.guards import PinGate, PresenceCoalescer, RateLimit
 from cloud.transports.quarantine import Quarantine
 from cloud.transports.wire import to_command
+from cloud.market import wire as market_wire
 from shared import backoffice, messages, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
@@ -50,11 +51,12 @@ EXPECTS: dict[str, type[messages.Message] | tuple[type[messages.Message], ...]] 
     topics.HOUSE_LEDGER.name: (backoffice.LedgerCommand, backoffice.LedgerQuery),
     topics.HOUSE_CUSTODY.name: (backoffice.CatalogCommand, backoffice.CustodyCommand),
     topics.BIDDER_PAYOUT.name: backoffice.PayoutRequest,
+    **{topic.name: expected for topic, expected in market_wire.EXPECTS.items()},
 }
 LIMITS = {topics.HOUSE_SALE.name: messages.SALE_DEFINITION_BYTES + 4096}   # a sale's definition; every other kind: 4 KiB
-HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topics.HOUSE_CUSTODY)   # answered on HOUSE_RESULT
+HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topics.HOUSE_CUSTODY, topics.HOUSE_MARKET)   # answered on HOUSE_RESULT
 RETAINED_BY_DESIGN = (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE)   # wills and notifications
-LIMITED_KINDS = {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin"}   # presence: coalesced
+LIMITED_KINDS = {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin", **market_wire.LIMITED_KINDS}   # presence: coalesced
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from cloud.core.commands import (BidOrder, CloseSale, Instruction, LoadSale, Max
 from cloud.custody.wire import catalog_command, custody_command
 from cloud.identity.commands import ManageAccount, SetPresence
 from cloud.ledger.wire import ledger_command, payout_request, required
+from cloud.market.wire import EXPECTS as MARKET_TOPICS, market_command
 from shared import backoffice, messages, topics
 from shared.codes import Code
 
@@ -47,6 +48,8 @@ def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any
         return catalog_command(message) if isinstance(message, backoffice.CatalogCommand) else custody_command(message)
     if topic is topics.BIDDER_PAYOUT:
         return payout_request(message, params["account"])
+    if topic in MARKET_TOPICS:
+        return market_command(message, params.get("account"))
     return None
 
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloud.transports.mqtt import EXPECTS, LIMITS, inbound
-from shared import backoffice as bo, messages, topics
+from shared import backoffice as bo, market as mk, messages, topics
 from shared.codes import Code
 from shared.config import DEFAULT_FILE
 
@@ -38,6 +38,17 @@ VALID: dict[type[messages.Message], messages.Message] = {
     bo.CustodyCommand: bo.CustodyCommand(command_id="c-1", action="deposit", item="slab-1", account="alice", kind="hk-1941-1d",
                                          grader="PCGS", certificate="4123"),
     bo.PayoutRequest: bo.PayoutRequest(request_id="r-1", amount=40_000, currency="HKD"),
+    mk.Order: mk.Order(order_id="o-1", kind="hk-1941-1d", side="buy", quantity=3, price=120_000, currency="HKD", tif="gtd", until_ms=9),
+    mk.CancelOrder: mk.CancelOrder(order_id="o-1"),
+    mk.AmendOrder: mk.AmendOrder(amend_id="o-2", order_id="o-1", quantity=2, price=110_000),
+    mk.ClockListing: mk.ClockListing(clock_id="c-1", kind="hk-1941-1d", quantity=50, minimum=5, top=200_000, floor=100_000,
+                                     currency="HKD", starts_at_ms=1, ends_at_ms=2, schedule="steps", step_ms=1_000),
+    mk.ClockAccept: mk.ClockAccept(accept_id="a-1", clock_id="c-1", quantity=5, price=150_000),
+    mk.IssueApplication: mk.IssueApplication(application_id="p-1", issue_id="i-1", quantity=10),
+    mk.Subscription: mk.Subscription(subscription_id="s-1", scope="category", value="stamps"),
+    mk.MarketCommand: mk.MarketCommand(command_id="m-1", action="open_issue", issue=mk.IssueTerms(
+        issue_id="i-1", kind="hk-1941-1d", issuer="mint", quantity=1_000, price=50_000, currency="HKD", opens_at_ms=1,
+        closes_at_ms=2, method="lottery", seed="7f3a")),
 }
 WHOLE_PAYLOAD = {Code.PAYLOAD_TOO_LARGE, Code.MALFORMED_JSON, Code.NOT_AN_OBJECT}   # faults not in one field
 
