@@ -2,18 +2,24 @@
 registration form: one MQTT client logged in as `house`, and registration done in a safe order.
 
 Registration order matters: the arbiter decides first (a taken or reserved account is refused),
-and only then is the bidder's broker login written and the avatar published, so a refused
-registration can never overwrite someone's password or picture.
+and only then is the bidder's login stored and the avatar published, so a refused registration can
+never overwrite someone's password or picture. The login is stored hashed (by mosquitto_passwd) in
+a pending file beside the broker's password file, never in it: an anonymous visitor gets no broker
+login until the house approves the account, and at most MAX_PENDING logins wait at once. Approval
+moves the hashed line into the password file (then the broker reloads); declining drops it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import queue
+import re
 import subprocess
-import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cloud.pins import hash_pin
@@ -23,7 +29,10 @@ from shared.config import BrokerConfig
 from shared.mqtt import connect_and_wait, make_client, secure
 
 MIN_PASSWORD = 8
-_PASSWORD_FILE = threading.Lock()     # the page server registers on several threads: one writer at a time
+MAX_PENDING = 200                     # logins awaiting the house's approval
+# An account is a broker login, a topic level and a file name: no ':' (the password file's
+# separator), '/', '+', '#' or spaces.
+ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class DeskError(ValueError):
@@ -77,32 +86,95 @@ class Registration:
     avatar: bytes | None = None
 
 
-def register(desk: HouseDesk, form: Registration, password_file: str = "",
-             reload_broker: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Check everything, let the arbiter decide, then write the login and publish the avatar."""
+def checked_account(account: str) -> str:
+    if not ACCOUNT_RE.fullmatch(account):
+        raise DeskError(f"'{account[:80]}' cannot be an account: use 1 to 64 letters, digits, '_', '.' or '-', "
+                        "starting with a letter or a digit")
+    if not topics.is_bidder_login(account):
+        raise DeskError(f"'{account}' is a role's login")
+    return account
+
+
+def register(desk: HouseDesk, form: Registration, password_file: str = "", max_pending: int = MAX_PENDING) -> dict[str, Any]:
+    """Check everything, let the arbiter decide, then store the login (pending) and publish the avatar."""
     try:
-        body = command("register", form.account, handle=form.handle,
+        body = command("register", checked_account(form.account), handle=form.handle,
                        avatar=avatar_ref(form.account, check_avatar(form.avatar)) if form.avatar else None,
                        pin_hash=hash_pin(checked_pin(form.pin)))
         messages.decode(messages.encode(body), messages.AccountCommand)          # the protocol's own field rules
     except (messages.ProtocolError, ValueError) as refused:
         raise DeskError(str(refused)) from None
-    if password_file and len(form.login_password) < MIN_PASSWORD:
-        raise DeskError(f"the password must have at least {MIN_PASSWORD} characters")
+    if password_file:
+        if len(form.login_password) < MIN_PASSWORD:
+            raise DeskError(f"the password must have at least {MIN_PASSWORD} characters")
+        if len(pending_logins(password_file)) >= max_pending:
+            raise DeskError(f"{max_pending} registrations already await the house's approval: try again later")
     answer = desk.send(body)
     if answer.get("status") == "ok":
         if password_file:
-            with _PASSWORD_FILE:
-                add_login(password_file, form.account, form.login_password)
-                if reload_broker:
-                    reload_broker()
+            with _locked(password_file):
+                _passwd(pending_file(password_file), form.account, form.login_password)
         if form.avatar:
             desk.publish_avatar(form.account, form.avatar)
     return answer
 
 
-def add_login(password_file: str, account: str, password: str) -> None:
-    """A bidder's broker login, hashed by mosquitto_passwd itself (never a role's: see is_bidder_login)."""
-    if not topics.is_bidder_login(account):
-        raise DeskError(f"'{account}' is a role's login")
-    subprocess.run(["mosquitto_passwd", "-b", password_file, account, password], check=True, capture_output=True)
+def approve(desk: HouseDesk, account: str, fields: dict[str, Any], password_file: str = "",
+            reload_broker: Callable[[], None] | None = None) -> dict[str, Any]:
+    """The arbiter approves; then the account's pending login joins the broker's password file."""
+    answer = desk.send(command("approve", account, **fields))
+    if answer.get("status") == "ok" and password_file and _take_pending(password_file, account, into_passwords=True) and reload_broker:
+        reload_broker()
+    return answer
+
+
+def decline(desk: HouseDesk, account: str, password_file: str = "") -> dict[str, Any]:
+    """The arbiter declines; the account's pending login is dropped."""
+    answer = desk.send(command("decline", account))
+    if answer.get("status") == "ok" and password_file:
+        _take_pending(password_file, account, into_passwords=False)
+    return answer
+
+
+def pending_file(password_file: str) -> Path:
+    return Path(f"{password_file}.pending")
+
+
+def pending_logins(password_file: str) -> dict[str, str]:
+    """Account -> its hashed password line, for the logins awaiting approval."""
+    path = pending_file(password_file)
+    lines = path.read_text().splitlines() if path.exists() else []
+    return {line.split(":", 1)[0]: line for line in lines if ":" in line}
+
+
+def _take_pending(password_file: str, account: str, into_passwords: bool) -> bool:
+    """Move (or drop) an account's pending login; False if it had none."""
+    with _locked(password_file):
+        pending = pending_logins(password_file)
+        line = pending.pop(account, None)
+        if line is None:
+            return False
+        if into_passwords:
+            passwords = Path(password_file)
+            kept = [old for old in passwords.read_text().splitlines() if old.split(":", 1)[0] != account] if passwords.exists() else []
+            passwords.write_text("".join(f"{entry}\n" for entry in [*kept, line]))
+        pending_file(password_file).write_text("".join(f"{entry}\n" for entry in pending.values()))
+        return True
+
+
+@contextmanager
+def _locked(password_file: str) -> Iterator[None]:
+    """One writer at a time across processes (the page server's threads and ./hall account)."""
+    with open(f"{password_file}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _passwd(path: Path, account: str, password: str) -> None:
+    """Add a bidder's login to a Mosquitto password file, hashed by mosquitto_passwd itself."""
+    if not path.exists():
+        path.touch(mode=0o600)
+    subprocess.run(["mosquitto_passwd", "-b", str(path), account, password], check=True, capture_output=True)

@@ -5,26 +5,33 @@ npm registry by ./hall), lot images and avatars from the media folder, and /conf
 hands the page what it must not hard-code: the broker's WebSockets URL, the sale, and every topic
 it uses, formatted from shared/topics.py. Bids, PINs and results never pass through here. The one
 thing it does: POST /register (when [web] registration is on) hands a registration to the house's
-desk (cloud/house.py), which the arbiter decides; the house approves it later.
+desk (cloud/house.py), which the arbiter decides; the house approves it later, and only then does
+the bidder get a broker login.
+
+Served by aiohttp, not `http.server`: a maintained asyncio server whose connections cost no thread,
+with a deadline for a whole request (a half-sent one is dropped: `http.server` kept 20 open for
+35 s and stopped answering at 1,026), bounded header and body sizes, and keep-alive it manages
+itself. uvicorn would need an ASGI framework on top for the same few routes; aiohttp is one library.
 
     ./hall web [--config FILE] [--port N]       then open http://HOST:PORT/ on a phone or a desktop
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import binascii
 import json
 import mimetypes
-import shlex
 import ssl
-import subprocess
 import threading
-from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
 
 from cloud.config import Config, WebConfig, load
 from cloud.house import DeskError, HouseDesk, Registration, register
@@ -36,8 +43,64 @@ PAGE = ROOT / "web"
 FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/rules.js": "rules.js", "/style.css": "style.css"}
 MQTT_JS = PAGE / "node_modules" / "mqtt" / "dist" / "mqtt.min.js"
 MAX_FORM = 400 * 1024              # a registration with its avatar (base64)
-POLICY = ("default-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; style-src 'self'; "
-          "script-src 'self'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True)
+class PageLimits:
+    """What one visitor, or all of them, may cost the page server. The defaults suit a sale with a
+    few thousand remote bidders; registrations are rare and each costs a scrypt hash and a journal row."""
+    request_s: float = 10.0                  # a connection sends a whole request (line, headers) within this, and idles no longer
+    body_s: float = 20.0                     # ... and its body within this
+    max_body: int = MAX_FORM
+    max_header_bytes: int = 8190             # one header line; at most 100 of them
+    registrations_per_address: int = 3       # per address, refilled over `registration_window_s`
+    registrations_total: int = 30            # for everyone together, over the same window
+    registration_window_s: float = 600.0
+    concurrent_registrations: int = 4        # desks (MQTT connections) working at once
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `capacity` at once, refilled evenly over `window_s`."""
+    capacity: int
+    window_s: float
+    at: float                                # when it was last refilled (time.monotonic())
+    tokens: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    def take(self, now: float) -> float:
+        """0 if a token was taken, else the seconds until one is there."""
+        rate = self.capacity / self.window_s
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / rate
+
+
+class RegistrationGate:
+    """Rate limits on the register form: per address and in total (addresses quiet for a whole
+    window are forgotten once the table is large, so it cannot grow without bound)."""
+
+    def __init__(self, limits: PageLimits, now: float):
+        self.limits = limits
+        self.total = Bucket(limits.registrations_total, limits.registration_window_s, now)
+        self.addresses: dict[str, Bucket] = {}
+
+    def wait_s(self, address: str, now: float) -> tuple[float, str]:
+        """(0, "") to let a registration through, else (seconds to wait, whose limit it was)."""
+        if len(self.addresses) > 4096:
+            self.addresses = {a: b for a, b in self.addresses.items() if now - b.at < self.limits.registration_window_s}
+        mine = self.addresses.setdefault(address, Bucket(self.limits.registrations_per_address, self.limits.registration_window_s, now))
+        if wait := mine.take(now):
+            return wait, "from your address"
+        if wait := self.total.take(now):
+            mine.tokens += 1                          # not this address's fault: give its token back
+            return wait, "for the house right now"
+        return 0.0, ""
 
 
 def page_config(config: Config) -> dict[str, Any]:
@@ -54,102 +117,155 @@ def page_config(config: Config) -> dict[str, Any]:
     }
 
 
-class PageServer(ThreadingHTTPServer):
-    daemon_threads = True
+def security_headers(config: WebConfig, tls: bool) -> dict[str, str]:
+    """The page may connect to itself and to the configured broker, nothing else; no referrer leaves
+    it; served over TLS, browsers are told to keep to HTTPS."""
+    broker = urlsplit(config.broker_url)
+    policy = (f"default-src 'self'; img-src 'self' blob: data:; connect-src 'self' {broker.scheme}://{broker.netloc}; "
+              "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+               "Cache-Control": "no-cache", "Server": "hall"}
+    if tls:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
 
-    def __init__(self, config: Config, reload_broker: Callable[[], None] | None = None):
-        web = config.web
-        super().__init__((web.host, web.port), Handler)
-        self.config = config
-        if reload_broker is None and web.reload_command:
-            reload_broker = lambda: subprocess.run(shlex.split(web.reload_command), check=True)  # noqa: E731
-        self.reload_broker = reload_broker
+
+class PageServer:
+    """`PageServer(config).start()` serves on a thread of its own (tests, the demo); `serve_forever()`
+    in the calling thread (./hall web). Port 0 picks a free port: see `url`."""
+
+    def __init__(self, config: Config, limits: PageLimits = PageLimits()):
+        self.config, self.limits = config, limits
         self.settings = json.dumps(page_config(config)).encode()
-        self.media = Path(web.media).resolve()
-        if web.certfile:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(web.certfile, web.keyfile)
-            self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.media = Path(config.web.media).resolve()
+        self.tls: ssl.SSLContext | None = None
+        if config.web.certfile:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(config.web.certfile, config.web.keyfile)
+        self.headers = security_headers(config.web, self.tls is not None)
+        self.gate = RegistrationGate(limits, time.monotonic())
+        self.desks = asyncio.Semaphore(limits.concurrent_registrations)
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        self.thread: threading.Thread | None = None
+        self.address = ("", 0)
+        self.loop.run_until_complete(self._listen())
+
+    def _app(self) -> web.Application:
+        app = web.Application(client_max_size=self.limits.max_body, handler_args={
+            "max_line_size": self.limits.max_header_bytes, "max_field_size": self.limits.max_header_bytes, "max_headers": 100})
+        app.router.add_post("/register", self._register)
+        app.router.add_get("/{path:.*}", self._get)
+        app.on_response_prepare.append(self._secure)
+        return app
+
+    async def _listen(self) -> None:
+        # keepalive_timeout is also aiohttp's deadline for a connection's first request: half-sent ones are closed
+        self.runner = web.AppRunner(self._app(), access_log=None, keepalive_timeout=self.limits.request_s, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.config.web.host, self.config.web.port, ssl_context=self.tls, backlog=1024)
+        await site.start()
+        self.address = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
 
     @property
     def url(self) -> str:
-        scheme = "https" if isinstance(self.socket, ssl.SSLSocket) else "http"
-        return f"{scheme}://{self.server_address[0]}:{self.server_address[1]}/"
+        return f"{'https' if self.tls else 'http'}://{self.address[0]}:{self.address[1]}/"
 
     def start(self) -> "PageServer":
-        threading.Thread(target=self.serve_forever, name="web", daemon=True).start()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="web", daemon=True)
+        self.thread.start()
         return self
 
+    def serve_forever(self) -> None:
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self._close())
 
-class Handler(BaseHTTPRequestHandler):
-    server: PageServer
+    def shutdown(self) -> None:
+        """Stop serving: open connections are closed and the thread ends."""
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if self.thread:
+            self.thread.join(timeout=10)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        path = self.path.split("?", 1)[0]
+    def server_close(self) -> None:
+        self.loop.close()
+
+    async def _close(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+
+    async def _secure(self, request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.update(self.headers)
+
+    async def _get(self, request: web.Request) -> web.Response:
+        path = request.path
         if path == "/config.json":
-            return self._send(self.server.settings, "application/json")
+            return web.Response(body=self.settings, content_type="application/json", charset="utf-8")
         if path in FILES:
             return self._file(PAGE / FILES[path])
         if path == "/vendor/mqtt.min.js":
             if not MQTT_JS.is_file():
-                return self._fail(HTTPStatus.SERVICE_UNAVAILABLE, "mqtt.js is not installed: run ./hall once (npm ci in web/)")
+                return _text(503, "mqtt.js is not installed: run ./hall once (npm ci in web/)")
             return self._file(MQTT_JS)
         if path.startswith("/media/"):
-            wanted = (self.server.media / path.removeprefix("/media/")).resolve()
-            if self.server.media in wanted.parents and wanted.is_file():
+            wanted = (self.media / path.removeprefix("/media/")).resolve()
+            if self.media in wanted.parents and wanted.is_file():
                 return self._file(wanted)
-        self._fail(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+        return _text(404, f"nothing at {path}")
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        if self.path != "/register":
-            return self._fail(HTTPStatus.NOT_FOUND, f"nothing to post at {self.path}")
-        web = self.server.config.web
-        if not web.registration:
-            return self._answer(HTTPStatus.FORBIDDEN, "refused", "registration is by the house only here")
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 < length <= MAX_FORM:
-            return self._answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "refused", f"a registration is at most {MAX_FORM // 1024} KiB")
+    @staticmethod
+    def _file(path: Path) -> web.Response:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return web.Response(body=path.read_bytes(), content_type=kind, charset="utf-8" if kind.startswith(("text/", "application/j")) else None)
+
+    async def _register(self, request: web.Request) -> web.Response:
+        web_config = self.config.web
+        if not web_config.registration:
+            return _answer(403, "refused", "registration is by the house only here")
+        if not 0 < (request.content_length or 0) <= self.limits.max_body:
+            return _answer(413, "refused", f"a registration is at most {self.limits.max_body // 1024} KiB")
+        wait, whose = self.gate.wait_s(request.remote or "", time.monotonic())
+        if wait:
+            return _answer(429, "refused", f"too many registrations {whose}: try again in {int(wait) + 1} s", {"Retry-After": str(int(wait) + 1)})
         try:
-            form = json.loads(self.rfile.read(length))
+            async with asyncio.timeout(self.limits.body_s):
+                body = await request.read()
+            form = json.loads(body)
             avatar = base64.b64decode(form["avatar"], validate=True) if form.get("avatar") else None
             registration = Registration(str(form["account"]), str(form["handle"]), str(form["pin"]), str(form.get("password", "")), avatar)
-        except (ValueError, KeyError, TypeError, binascii.Error) as bad:
-            return self._answer(HTTPStatus.BAD_REQUEST, "refused", f"the form could not be read: {bad}")
+        except TimeoutError:
+            return _answer(408, "refused", f"the form did not arrive within {self.limits.body_s:g} s")
+        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as bad:
+            return _answer(400, "refused", f"the form could not be read: {bad}")
+        async with self.desks:
+            return await asyncio.get_running_loop().run_in_executor(None, self._register_now, registration)
+
+    def _register_now(self, registration: Registration) -> web.Response:
+        """On a worker thread: the desk is blocking MQTT, scrypt and mosquitto_passwd."""
+        web_config = self.config.web
         try:
-            desk = HouseDesk(self.server.config.broker, web.house_password)
+            desk = HouseDesk(self.config.broker, web_config.house_password)
         except ConnectionError as down:
-            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "refused", f"the house's desk is unreachable: {down}")
+            return _answer(503, "refused", f"the house's desk is unreachable: {down}")
         try:
-            answer = register(desk, registration, web.password_file, self.server.reload_broker)
+            answer = register(desk, registration, web_config.password_file)
         except DeskError as refused:
-            return self._answer(HTTPStatus.BAD_REQUEST, "refused", str(refused))
+            return _answer(400, "refused", str(refused))
         except TimeoutError as silent:
-            return self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "refused", str(silent))
+            return _answer(503, "refused", str(silent))
         finally:
             desk.close()
-        self._answer(HTTPStatus.OK, answer.get("status", "refused"), answer["message"])
+        return _answer(200, answer.get("status", "refused"), answer["message"])
 
-    def _answer(self, status: HTTPStatus, outcome: str, message: str) -> None:
-        self._send(json.dumps({"status": outcome, "message": message}).encode(), "application/json", status)
 
-    def _file(self, path: Path) -> None:
-        self._send(path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+def _answer(status: int, outcome: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"status": outcome, "message": message}, status=status, headers=headers)
 
-    def _send(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith(("text/", "application/j")) else ""))
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", POLICY)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        self.wfile.write(body)
 
-    def _fail(self, status: HTTPStatus, why: str) -> None:
-        self._send(why.encode(), "text/plain", status)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
-        pass                                                   # the page's requests are not sale events
+def _text(status: int, why: str) -> web.Response:
+    return web.Response(status=status, text=why)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -160,9 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--broker-url", help="override web.broker_url")
     args = parser.parse_args(argv)
     config = load(args.config)
-    web: WebConfig = replace(config.web, **{k: v for k, v in (("port", args.port), ("broker_url", args.broker_url)) if v})
-    server = PageServer(replace(config, web=web))
-    print(f"remote bidders' page on {server.url} (broker {web.broker_url})", flush=True)
+    web_config: WebConfig = replace(config.web, **{k: v for k, v in (("port", args.port), ("broker_url", args.broker_url)) if v})
+    server = PageServer(replace(config, web=web_config))
+    print(f"remote bidders' page on {server.url} (broker {web_config.broker_url})", flush=True)
     server.serve_forever()
 
 

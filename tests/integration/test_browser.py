@@ -142,12 +142,12 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
 
 @pytest.fixture
 def registering_page(cloud, certs):  # noqa: F811
-    """The page with its register form on: the server registers as `house` and writes the logins."""
+    """The page with its register form on: the server registers as `house` and keeps the logins pending."""
     config = load()
     web = replace(config.web, port=0, broker_url=f"wss://127.0.0.1:{cloud.ws_port}", registration=True,
                   house_password=USERS["house"], password_file=str(cloud.data / "passwords"))
     broker = replace(config.broker, port=cloud.tls_port, cafile=str(certs["ca.crt"]))
-    server = PageServer(replace(config, broker=broker, web=web), reload_broker=lambda: cloud.process.send_signal(signal.SIGHUP)).start()
+    server = PageServer(replace(config, broker=broker, web=web)).start()
     yield server.url
     server.shutdown()
     server.server_close()
@@ -157,7 +157,7 @@ def registering_page(cloud, certs):  # noqa: F811
 def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(cloud, certs, arbiter, hall, registering_page, tmp_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
-    from cloud.house import HouseDesk, command
+    from cloud.house import HouseDesk, approve
     from tests.integration.test_accounts import png
     avatar = png(tmp_path / "carol.png")
     with sync_playwright() as playwright:
@@ -174,16 +174,16 @@ def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(c
         expect(page.locator("#register-answer")).to_have_text("account carol registered: awaiting approval", timeout=15_000)
 
         page.fill("#account", "carol")
-        page.fill("#password", "carol-secret")                    # the new login works: the broker was reloaded
+        page.fill("#password", "carol-secret")                    # no broker login before the house approves
         page.click("#login button[type=submit]")
-        expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
-        page.fill("#pin", "5555")
-        page.click("#pin-form button")
-        expect(page.locator("#pin-answer")).to_have_text("your registration awaits the house's approval")
+        expect(page.locator("#login-error")).to_have_text("login refused: check the account and password", timeout=10_000)
 
         desk = HouseDesk(replace(load().broker, port=cloud.tls_port, cafile=str(certs["ca.crt"])), USERS["house"])
-        assert desk.send(command("approve", "carol"))["status"] == "ok"
+        reload_broker = lambda: cloud.process.send_signal(signal.SIGHUP)  # noqa: E731
+        assert approve(desk, "carol", {}, str(cloud.data / "passwords"), reload_broker)["status"] == "ok"
         desk.close()
+        page.click("#login button[type=submit]")                  # approved: the login works (the broker reloaded)
+        expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
         page.fill("#pin", "5555")
         page.click("#pin-form button")
         expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from cloud.config import load
-from cloud.web import MQTT_JS, PageServer
+from cloud.web import MQTT_JS, PageLimits, PageServer, RegistrationGate
 from shared import topics
 
 
@@ -25,9 +25,14 @@ def server(tmp_path):
     running.server_close()
 
 
-def get(server, path: str) -> tuple[int, bytes, dict]:
+def serve(tmp_path, limits: PageLimits = PageLimits(), **web) -> PageServer:
+    config = load()
+    return PageServer(replace(config, web=replace(config.web, port=0, media=str(tmp_path), **web)), limits).start()
+
+
+def get(server, path: str, context=None) -> tuple[int, bytes, dict]:
     try:
-        with urllib.request.urlopen(server.url.rstrip("/") + path, timeout=5) as answer:
+        with urllib.request.urlopen(server.url.rstrip("/") + path, timeout=5, context=context) as answer:
             return answer.status, answer.read(), dict(answer.headers)
     except urllib.error.HTTPError as refused:
         return refused.code, refused.read(), dict(refused.headers)
@@ -68,8 +73,7 @@ def post(server, body: bytes) -> tuple[int, dict]:
 
 def test_registration_is_off_unless_configured_and_bad_forms_are_refused(server, tmp_path):
     assert post(server, b'{"account":"carol"}') == (403, {"status": "refused", "message": "registration is by the house only here"})
-    config = load()
-    open_server = PageServer(replace(config, web=replace(config.web, port=0, registration=True))).start()
+    open_server = serve(tmp_path, registration=True)
     try:
         status, answer = post(open_server, b"{not json")
         assert status == 400 and answer["message"].startswith("the form could not be read")
@@ -81,3 +85,75 @@ def test_registration_is_off_unless_configured_and_bad_forms_are_refused(server,
     finally:
         open_server.shutdown()
         open_server.server_close()
+
+
+def test_headers_limit_connections_to_the_configured_broker_and_name_no_server(server):
+    _, _, headers = get(server, "/")
+    policy = headers["Content-Security-Policy"]
+    assert "connect-src 'self' ws://127.0.0.1:9001;" in policy and " wss:" not in policy and "ws: " not in policy
+    assert headers["Referrer-Policy"] == "no-referrer" and "Strict-Transport-Security" not in headers     # plain HTTP: no HSTS
+    assert "Python" not in headers.get("Server", "") and "aiohttp" not in headers.get("Server", "")
+    assert get(server, "/nothing")[2]["Content-Security-Policy"] == policy                                # errors too
+
+
+def test_over_tls_the_page_asks_for_https_only(tmp_path):
+    import ssl
+
+    from cloud.security import dev_ca
+    certs = dev_ca(tmp_path / "tls")
+    running = serve(tmp_path, certfile=str(certs["server.crt"]), keyfile=str(certs["server.key"]), broker_url="wss://auction.example:8884")
+    try:
+        status, _, headers = get(running, "/", ssl.create_default_context(cafile=str(certs["ca.crt"])))
+        assert status == 200 and running.url.startswith("https://")
+        assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert "connect-src 'self' wss://auction.example:8884;" in headers["Content-Security-Policy"]
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
+def test_half_sent_requests_are_dropped_and_the_page_answers_beside_200_slow_sockets(tmp_path):
+    import socket
+    import time
+    running = serve(tmp_path, PageLimits(request_s=1.5))
+    host, port = running.address
+    slow = []
+    try:
+        for _ in range(200):
+            sock = socket.create_connection((host, port), timeout=5)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")            # and never the rest
+            slow.append(sock)
+        started = time.monotonic()
+        assert get(running, "/")[0] == 200 and time.monotonic() - started < 1.0
+        time.sleep(2.5)
+        for sock in slow:
+            try:
+                assert sock.recv(1024) == b""                                    # closed by the server
+            except ConnectionResetError:
+                pass
+    finally:
+        for sock in slow:
+            sock.close()
+        running.shutdown()
+        running.server_close()
+
+
+def test_the_register_form_is_rate_limited_per_address(tmp_path):
+    running = serve(tmp_path, PageLimits(registrations_per_address=2), registration=True)
+    try:
+        form = b'{"account":"carol","handle":"c","pin":"1234","avatar":"@@@"}'
+        assert [post(running, form)[0] for _ in range(2)] == [400, 400]          # read and refused: each counted
+        status, answer = post(running, form)
+        assert status == 429 and answer["message"].startswith("too many registrations from your address: try again in ")
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
+def test_the_gate_limits_each_address_and_everyone_together():
+    gate = RegistrationGate(PageLimits(registrations_per_address=2, registrations_total=3, registration_window_s=60), now=0)
+    assert [gate.wait_s("a", 0)[0] for _ in range(3)] == [0, 0, 30.0]           # a's third waits for a refill
+    assert gate.wait_s("b", 0) == (0, "")
+    wait, whose = gate.wait_s("c", 0)                                         # the house's fourth in the window
+    assert whose == "for the house right now" and wait == 20.0
+    assert gate.wait_s("c", 20.0) == (0, "")                                  # c was not charged for the refusal
