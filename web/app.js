@@ -12,6 +12,10 @@
     confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
     avatars: {}, asked: new Set(),
   };
+  // The cloud broker makes a bidder's login its client id (no login can take another's session), so
+  // one login has one live connection: the newest window of this browser takes it, the others stop
+  // (two windows reconnecting in turn would push each other off the broker forever).
+  const windows = "BroadcastChannel" in window ? new BroadcastChannel("hall-bidder-login") : null;
   const AVATAR = /^avatars\/([A-Za-z0-9_.-]+)\.(png|jpg)$/;        // shared/avatars.py: avatar_ref()
 
   const topic = (name, account = state.me) => state.cfg.topics[name].replace("{account}", account);
@@ -38,6 +42,14 @@
     $("cancel").addEventListener("click", () => confirmMode(false));
     $("max-form").addEventListener("submit", leaveMax);
     setInterval(tick, 250);
+    if (windows) windows.onmessage = (event) => { if (state.client && event.data.account === state.me) takenOver(); };
+  }
+
+  function takenOver() {
+    state.client.end(true);
+    $("login").hidden = false;
+    $("login-error").textContent = "this account is now open in another window: log in again to bid here";
+    link(false, "taken over by another window");
   }
 
   // ---- registration (the house approves it; nothing is bid through the server) --------------------
@@ -91,6 +103,7 @@
     client.on("connect", connected);
     client.on("reconnect", () => link(false, "reconnecting…"));
     client.on("offline", () => link(false, "offline: reconnecting"));
+    if (windows) windows.postMessage({ account: state.me });
     client.on("error", (err) => {
       if (err && (err.code === 4 || err.code === 5 || /authori|bad user/i.test(err.message || ""))) {
         client.end(true);
