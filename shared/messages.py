@@ -288,7 +288,8 @@ class LotState(Message):
     jumps: tuple[int, ...] = ()   # asking, then one and two increments above it (jump bids)
     history: tuple[HistoryEntry, ...] = ()     # the last accepted bids, newest last
     online_avatars: tuple[str, ...] = ()       # avatars of online bidders present (at most 12)
-    hall_online: bool = True                   # false while the room's link is down: online bidding held
+    hall_online: bool | None = None            # true: the room is connected; false while its link is down (online
+                                               # bidding held); None: no hall box has connected to this sale yet
     at_ms: int | None = None                   # the arbiter's clock when published (a Dutch clock's time base)
 
 

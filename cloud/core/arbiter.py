@@ -45,8 +45,11 @@ def _decide(command: Any, state: AuctionState, seq: int, ts: int) -> list[Any]:
 
 @_decide.register
 def _(cmd: SetHallLink, state: AuctionState, seq: int, ts: int) -> list[Any]:
-    if state.sale is None or cmd.hall != state.sale.hall or cmd.up == state.hall_online:
+    if state.sale is None or cmd.hall != state.sale.hall:
         return []
+    if cmd.up == state.hall_online:
+        first = cmd.up and not state.hall_seen          # the room's first connection: nothing was held
+        return [ev.HallLinkChanged(True, ts)] if first else []
     text = ("The room is back: bidding continues." if cmd.up else
             "The room's connection dropped: online bidding is held until it returns. Your place is kept.")
     return [ev.HallLinkChanged(cmd.up, ts), ev.MessageSent(text)]
@@ -109,7 +112,7 @@ def _judge(state: AuctionState, bid: BidOrder, bidder: str, channel: str, key: s
         raise Refusal(Code.CURRENCY_MISMATCH, f"this sale is in {lot_currency}, not {bid.currency}")
     if lot.status == "sold" and lot.hammered_ts is not None and ts - lot.hammered_ts <= state.sale.grace_ms:  # type: ignore[union-attr]
         late = ts - lot.hammered_ts
-        text = f"late: lot {lot.spec.lot} was sold {late / 1000:.1f} s before your bid of {money(bid.amount)}"
+        text = f"late: lot {lot.spec.lot} was sold {late} ms before your bid of {money(bid.amount)}"
         return [ev.LateBidRecorded(lot.spec.lot, bid.bid_id, key, bidder, channel, bid.amount, late, text, seq, source, bid.paddle)]
     _require_biddable(lot)
     if channel == "online" and not state.hall_online:

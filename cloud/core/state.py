@@ -86,6 +86,7 @@ class AuctionState:
     orders: dict[str, ev.Order] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     hall_online: bool = True
+    hall_seen: bool = False           # a hall box (or its bridge) has connected since the sale was loaded
     hall_back_ts: int | None = None   # when the hall's link last came back
 
     identity: ClassVar[IdentityState]  # the house's accounts, shared read-only (set by the auction domain; not hashed here)
@@ -281,6 +282,7 @@ def _(e: ev.PaddleRegistered, s: AuctionState) -> None:
 def _(e: ev.HallLinkChanged, s: AuctionState) -> None:
     s.hall_online = e.up
     if e.up:
+        s.hall_seen = True
         s.hall_back_ts = e.ts
 
 

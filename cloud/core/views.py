@@ -47,7 +47,7 @@ def lot_state(state: AuctionState, seq: int, ts: int) -> messages.LotState | Non
         bids=len(lot.bids), reserve_met=lot.reserve_met(), seq=seq, estimate_low=spec.estimate_low,
         estimate_high=spec.estimate_high, description=spec.description, image=spec.image, increment=increment,
         dutch=dutch, online_bidders=len(state.present), next_lot=upcoming[0] if upcoming else None, jumps=jumps,
-        history=history, online_avatars=avatars, hall_online=state.hall_online, at_ms=ts)
+        history=history, online_avatars=avatars, hall_online=state.hall_online if state.hall_seen else None, at_ms=ts)
 
 
 def catalog(state: AuctionState) -> messages.Catalog | None:

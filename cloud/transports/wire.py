@@ -10,7 +10,7 @@ from typing import Any
 
 from cloud.config import ConfigError, sale_definition
 from cloud.core.commands import (BidOrder, CloseSale, Instruction, LoadSale, MaxOrder, PlaceBid, PressReading, RecordPress,
-                                 RunCommand, SetMax)
+                                 RunCommand, SetHallLink, SetMax)
 from cloud.custody.wire import catalog_command, custody_command
 from cloud.identity.commands import ManageAccount, SetPresence
 from cloud.ledger.wire import ledger_command, payout_request, required
@@ -35,6 +35,8 @@ def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any
     if topic is topics.HALL_COMMAND:
         return RunCommand(Instruction(message.command_id, message.action, message.lot, message.amount, message.factor,
                                       message.paddle, message.name, message.account, message.order_id, message.text), params["hall"])
+    if topic is topics.HALL_PRESENCE:             # the hall box is connected: so is the room (its link)
+        return SetHallLink(params["hall"], True) if message.online else None
     if topic is topics.BIDDER_PRESENCE:
         return SetPresence(params["account"], message.online)
     if topic is topics.HOUSE_ACCOUNT:

@@ -2,6 +2,9 @@
 against the asking price they saw when they arrive."""
 from cloud.core import events as ev
 from cloud.core.commands import SetHallLink
+from cloud.core.views import lot_state
+from cloud.transports.wire import to_command
+from shared import messages, topics
 from shared.codes import Code
 from tests.core.driver import UNIT, Driver
 
@@ -53,3 +56,21 @@ def test_a_dutch_lot_passes_once_the_room_is_back_and_caught_up():
     assert d.tick(500) == []
     (passed,) = d.tick(2_000)
     assert isinstance(passed, ev.LotPassed)
+
+
+def test_the_room_reads_connected_only_once_a_hall_box_has_connected():
+    d = Driver().start()
+    d.command("open_lot")
+    assert lot_state(d.state, d.seq, d.ts).hall_online is None        # nobody in the room has connected yet
+    first = d.send(SetHallLink("h1", True))                            # the hall box's presence, or its bridge's "1"
+    assert [type(e) for e in first] == [ev.HallLinkChanged]            # no "the room is back" message: it never left
+    assert lot_state(d.state, d.seq, d.ts).hall_online is True
+    assert d.send(SetHallLink("h1", True)) == []
+    d.send(SetHallLink("h1", False))
+    assert lot_state(d.state, d.seq, d.ts).hall_online is False
+
+
+def test_a_hall_box_online_is_the_room_connected():
+    topic, params = topics.parse(topics.HALL_PRESENCE.format(hall="h1"))
+    assert to_command(topic, params, messages.Presence(online=True)) == SetHallLink("h1", True)
+    assert to_command(topic, params, messages.Presence(online=False)) is None   # the box, not the link
