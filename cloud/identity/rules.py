@@ -9,6 +9,7 @@ gains nothing. A session ends when the account's presence goes offline (its MQTT
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,12 @@ from cloud.identity.state import Account, IdentityState
 from shared.codes import Code
 from shared.money import format_amount
 from shared.topics import is_bidder_login
+
+
+# An account is a broker login, a topic level and a file name: no ':' (the password file's
+# separator), '/', '+', '#' or spaces, and no leading '.' or '-'.
+ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ACCOUNT_RULE = "use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a digit"
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ def manage(state: IdentityState, policy: IdentityPolicy, c: ManageAccount, seq: 
 def _register(state: IdentityState, policy: IdentityPolicy, c: ManageAccount) -> tuple[list[Any], str]:
     if not is_bidder_login(c.account):
         raise Refusal(Code.BAD_COMMAND, f"'{c.account}' is the login of a role (arbiter, house, halls), not a bidder's")
+    if not ACCOUNT_RE.fullmatch(c.account):
+        raise Refusal(Code.BAD_COMMAND, f"'{c.account}' cannot be an account: {ACCOUNT_RULE}")
     if c.account in state.accounts:
         raise Refusal(Code.DUPLICATE_REGISTRATION, f"account {c.account} is already registered")
     if not c.handle or not c.pin_hash:
