@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import json
 import queue
-import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cloud.identity.rules import ACCOUNT_RE, ACCOUNT_RULE
 from cloud.pins import hash_pin
 from shared import messages, topics
 from shared.avatars import avatar_ref, check_avatar
@@ -30,9 +30,6 @@ from shared.mqtt import connect_and_wait, make_client, secure
 
 MIN_PASSWORD = 8
 MAX_PENDING = 200                     # logins awaiting the house's approval
-# An account is a broker login, a topic level and a file name: no ':' (the password file's
-# separator), '/', '+', '#' or spaces.
-ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class DeskError(ValueError):
@@ -87,9 +84,9 @@ class Registration:
 
 
 def checked_account(account: str) -> str:
+    """The identity domain's rule, checked before anything is hashed or sent."""
     if not ACCOUNT_RE.fullmatch(account):
-        raise DeskError(f"'{account[:80]}' cannot be an account: use 1 to 64 letters, digits, '_', '.' or '-', "
-                        "starting with a letter or a digit")
+        raise DeskError(f"'{account[:80]}' cannot be an account: {ACCOUNT_RULE}")
     if not topics.is_bidder_login(account):
         raise DeskError(f"'{account}' is a role's login")
     return account
