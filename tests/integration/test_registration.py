@@ -86,3 +86,15 @@ def test_pending_registrations_are_capped_and_a_declined_one_leaves_no_login(bro
         assert register(desk, Registration("frank", "frank_f", "5555", "frank-secret"), str(passwords), max_pending=1)["status"] == "ok"
     finally:
         desk.close()
+
+
+def test_the_account_desk_cli_approves_a_pending_login_into_the_password_file(broker, arbiter, tmp_path):
+    from tests.integration.test_accounts import desk
+    passwords = tmp_path / "passwords"
+    passwords.write_text("")
+    registered = desk(broker, "register", "gina", "--handle", "gina_g", "--password-file", str(passwords), "--login-password", "gina-secret", pin="5555")
+    assert registered.stdout == "ok: account gina registered: awaiting approval\n" and passwords.read_text() == ""
+    approved = desk(broker, "approve", "gina", "--password-file", str(passwords))
+    assert approved.returncode == 0 and passwords.read_text().startswith("gina:$7$") and pending_logins(str(passwords)) == {}
+    refused = desk(broker, "register", "colon:name", "--handle", "c", pin="5555")
+    assert refused.returncode == 1 and "'colon:name' cannot be an account" in refused.stderr
