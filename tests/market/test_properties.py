@@ -1,0 +1,88 @@
+"""Property tests over random order streams (hypothesis): whatever three users send (orders of every
+time in force, cancels, amends) and however time passes, no balance goes negative, units are conserved
+per kind and money per currency, every hold is exactly what its order can still cost, the book is never
+crossed at rest, every fill lies within both orders' limits, and a replay of the journal (through the
+journal's codec) rebuilds the same state hash."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from cloud.kernel import domain as kernel_domain
+from cloud.kernel.codec import Codec
+from cloud.kernel.domain import House, Tick
+from cloud.ledger.accounts import house_cash
+from cloud.ledger.views import trial_balance
+from cloud.market import commands as cmd, events as ev
+from cloud.market.policy import hold_needed
+from tests.market.driver import KIND, Market
+
+USERS = ("alice", "bob", "carol")
+CASH, UNITS = 5_000_000, 60
+
+prices = st.integers(95, 105).map(lambda p: p * 1_000)
+place = st.tuples(st.just("place"), st.sampled_from(USERS), st.sampled_from(("buy", "sell")), st.integers(1, 25), prices,
+                  st.sampled_from(("gtc", "gtc", "ioc", "fok", "gtd")), st.integers(1, 5_000))
+cancel = st.tuples(st.just("cancel"), st.sampled_from(USERS), st.integers(1, 40))
+amend = st.tuples(st.just("amend"), st.sampled_from(USERS), st.integers(1, 40), st.integers(1, 25), st.none() | prices)
+tick = st.tuples(st.just("tick"), st.integers(1, 3_000))
+streams = st.lists(st.one_of(place, place, cancel, amend, tick), min_size=1, max_size=60)
+
+
+def run(m: Market, step: tuple, n: int) -> None:
+    if step[0] == "place":
+        _, user, side, quantity, price, tif, life = step
+        m.send(cmd.PlaceOrder(user, f"o{n}", KIND, side, quantity, price, "HKD", tif, m.ts + life if tif == "gtd" else None))
+    elif step[0] == "cancel":
+        m.send(cmd.CancelOrder(step[1], f"o{step[2]}"))
+    elif step[0] == "amend":
+        _, user, target, quantity, price = step
+        m.send(cmd.AmendOrder(user, f"o{n}", f"o{target}", quantity, price))
+    else:
+        m.send(Tick(), step[1])
+
+
+def check(m: Market) -> None:
+    ledger, market = m.ledger, m.market
+    for account in ledger.accounts.values():
+        if account.user is not None:
+            assert account.balance >= 0 and account.available >= 0, account
+    totals = {t.ledger: t for t in trial_balance(ledger)[1]}
+    assert all(t.balanced for t in totals.values())
+    assert sum(m.units(u)[0] for u in USERS) == UNITS * len(USERS)                          # units conserved
+    fees, escrow = ledger.account(house_cash("fees", "HKD")), ledger.account(house_cash("escrow", "HKD"))
+    assert sum(m.cash(u)[0] for u in USERS) + fees.balance == CASH * len(USERS)             # money conserved
+    assert escrow.balance == 0
+    for order in market.orders.values():                                                      # holds exact
+        held = ledger.transfers[order.hold]
+        assert order.hold in ledger.open_pending
+        want = hold_needed(order.price, order.remaining, max(order.maker_bps, order.taker_bps)) if order.side == "buy" else order.remaining
+        assert held.amount == want, (order, held)
+    book = market.book(KIND)
+    if book.bid_prices and book.ask_prices:
+        assert book.bid_prices[-1] < book.ask_prices[0]                                       # never crossed at rest
+    assert sorted(book.bid_prices) == book.bid_prices and sorted(book.ask_prices) == book.ask_prices
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams)
+def test_random_order_streams_keep_the_books_and_the_ledger_right(steps):
+    m = Market.ready(*USERS, cash=CASH, units=UNITS)
+    for n, step in enumerate(steps):
+        run(m, step, n)
+        check(m)
+    limits: dict[str, tuple[str, int]] = {}
+    for events in m.journal:
+        for e in events:
+            if isinstance(e, ev.OrderAccepted):
+                limits[e.key] = (e.side, e.price)
+            elif isinstance(e, ev.Traded):
+                for key in (e.taker, e.maker):
+                    side, limit = limits[key]
+                    assert e.price <= limit if side == "buy" else e.price >= limit
+                assert e.price == limits[e.maker][1]                                          # at the resting price
+    codec = Codec([kernel_domain, *(mod for d in m.house.domains for mod in d.modules)])
+    replayed = House(m.house.domains)
+    for events in m.journal:
+        for event in events:
+            replayed.apply(codec.loads(codec.dumps(event)))
+    assert replayed.state_hash() == m.house.state_hash()
