@@ -7,6 +7,7 @@ from typing import Any
 
 from cloud.core.refusal import Refusal
 from cloud.identity.domain import identity
+from cloud.identity.rules import trade_refusal
 from cloud.kernel.domain import House
 from cloud.ledger import commands as cmd, events as ev
 from cloud.ledger.accounts import bank, quantity, user_cash
@@ -36,11 +37,9 @@ def request_payout(house: House, state: LedgerState, command: cmd.RequestPayout,
     key = f"user:{command.account}/{command.request_id}"
 
     def decide() -> Outcome:
-        account = identity(house).accounts.get(command.account)
-        if account is None or account.status != "approved":
-            raise Refusal(Code.NOT_APPROVED, f"account '{command.account}' is not approved by the house")
-        if not account.unlocked:
-            raise Refusal(Code.PIN_REQUIRED, "give your trade PIN first: a payout request needs it")
+        refusal = trade_refusal(identity(house).accounts.get(command.account), command.account, ts)
+        if refusal is not None:
+            raise refusal
         plan = Postings(state, ts)
         hold = plan.pending(f"{key}:hold", user_cash(command.account, command.currency), bank(command.currency),
                             command.amount, f"payout request {command.request_id}")

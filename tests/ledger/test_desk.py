@@ -11,7 +11,7 @@ from cloud.ledger.events import Phase
 from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, topics
 from shared.codes import Code
-from cloud.identity.commands import ManageAccount
+from cloud.identity.commands import CheckPin, ManageAccount
 from tests.ledger.driver import PIN_HASH, Desk
 
 ALICE = user_cash("alice", "HKD")
@@ -64,6 +64,8 @@ REFUSED = [
                                                                   d.request("dan", 50, "r1"))[-1], Code.NOT_APPROVED),
     ("reversing units", lambda d: (d.define(), d.deposit_item("alice", "i1"), d.reverse(next(iter(d.ledger.transfers))))[-1],
      Code.NOT_REVERSIBLE),
+    ("a payout request while trading is locked", lambda d: ([d.send(CheckPin("alice", False, PIN_HASH)) for _ in range(5)],
+                                                          d.deposit("alice", 100), d.request("alice", 50, "r1"))[-1], Code.PIN_LOCKED),
     ("approving a request nobody made", lambda d: d.decide_payout("alice", "r9", True), Code.UNKNOWN_PAYOUT),
     ("approving twice", lambda d: (d.deposit("alice", 100), d.request("alice", 50, "r1"), d.decide_payout("alice", "r1", True),
                                    d.decide_payout("alice", "r1", False))[-1], Code.PENDING_CLOSED),
