@@ -56,7 +56,9 @@ class PageLimits:
     registrations_per_address: int = 3       # per address, refilled over `registration_window_s`
     registrations_total: int = 30            # for everyone together, over the same window
     registration_window_s: float = 600.0
-    concurrent_registrations: int = 4        # desks (MQTT connections) working at once
+    # One house desk at a time: on the broker's public listeners a client id is its login, so two
+    # `house` desks at once would push each other off (a registration takes ~0.1 s).
+    concurrent_registrations: int = 1
 
 
 @dataclass
