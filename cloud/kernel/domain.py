@@ -5,6 +5,9 @@ house (a sale reads the identity domain's accounts; a settlement plans ledger tr
 return events owned by other domains: they are applied in order, and all of them commit in one
 batch or none do. `apply` changes only the state of the domain that owns the event, and is the
 only code that changes state, so replaying the journal's events rebuilds the house exactly.
+A read model (a projection such as per-kind market data) is a domain that also *observes* other
+domains' events: it applies them to its own state right after their owner, in the same batch, so
+it is as durable, replayable and deterministic as the rest and other domains may decide on it.
 """
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ class Domain(Protocol):
     commands: tuple[type, ...]                # the command types it decides (Tick goes to all)
     events: tuple[type, ...]                  # the event types it applies
     modules: tuple[ModuleType, ...]           # where its journaled dataclasses live (the codec's registry)
+    observes: tuple[type, ...]                # other domains' event types it also applies, after their owner
 
     def initial(self) -> Any: ...
     def decide(self, house: "House", command: Any, seq: int, ts: int) -> list[Any]: ...
@@ -66,6 +70,10 @@ class House:
         self.states: dict[str, Any] = {d.name: d.initial() for d in self.domains}
         self._deciders = _index(self.domains, "commands")
         self._appliers = _index(self.domains, "events")
+        self._observers: dict[type, list[Domain]] = {}
+        for domain in self.domains:
+            for kind in getattr(domain, "observes", ()):
+                self._observers.setdefault(kind, []).append(domain)
 
     def __getitem__(self, name: str) -> Any:
         return self.states[name]
@@ -87,6 +95,8 @@ class House:
         if domain is None:
             raise TypeError(f"no domain applies {type(event).__name__}")
         domain.apply(event, self.states[domain.name])
+        for observer in self._observers.get(type(event), ()):
+            observer.apply(event, self.states[observer.name])
 
     def handle(self, stamped: Stamped) -> list[Any]:
         """Decide, then apply: the engine's step (replay applies the journaled events only)."""

@@ -97,3 +97,30 @@ def test_a_type_claimed_by_two_domains_is_refused():
         name = "thief"
     with pytest.raises(ValueError, match="Remind belongs to both"):
         House([ReminderDomain(), Thief()])
+
+
+class ReminderLog(ReminderDomain):
+    """A read model: counts the reminders set, from the reminders domain's own events."""
+    name = "reminder_log"
+    commands = ()
+    events = ()
+    observes = (ReminderSet,)
+
+    def initial(self) -> list[str]:
+        return []
+
+    def apply(self, event: Any, state: list[str]) -> None:
+        state.append(event.text)
+
+    def deadline(self, house: House) -> int | None:
+        return None
+
+
+def test_a_read_model_observes_another_domains_events_in_the_same_step_and_replays():
+    house = House([*domains(), ReminderLog()])
+    events = house.handle(kernel_domain.Stamped(1, 1_000, Remind("lot 3", at=5_000)))
+    assert house["reminder_log"] == ["lot 3"] and house["reminders"].waiting == [events[0]]
+    replayed = House([*domains(), ReminderLog()])
+    for event in events:
+        replayed.apply(event)
+    assert replayed.state_hash() == house.state_hash()
