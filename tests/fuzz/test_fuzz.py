@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bench.fuzz import fuzz
+from shared import topics
 from tests.fuzz.targets import CORPUS, TARGETS
 
 SHORT_RUNS = {"mqtt_inbound": 1500, "register_form": 300, "avatar": 1500, "toml_config": 500}   # ~2 s each here
@@ -16,6 +17,12 @@ KEPT = [(name, path) for name in TARGETS for path in sorted((CORPUS / name).iter
 def test_every_target_has_a_seed_corpus_and_a_short_run():
     assert set(SHORT_RUNS) == set(TARGETS)
     assert all(any((CORPUS / name).iterdir()) for name in TARGETS)
+
+
+def test_the_mqtt_corpus_seeds_every_inbound_topic():
+    heads = {path.read_bytes().partition(b"\n")[0].decode(errors="replace") for path in (CORPUS / "mqtt_inbound").iterdir()}
+    seeded = {parsed[0] for head in heads if (parsed := topics.parse(head))}
+    assert set(topics.INBOUND) <= seeded, [t.name for t in topics.INBOUND if t not in seeded]
 
 
 @pytest.mark.parametrize(("target", "path"), KEPT, ids=[f"{name}/{path.name}" for name, path in KEPT])
