@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, SaleSpec
+from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, Rate, SaleSpec, SettlementTerms
 from cloud.core.discounts import DiscountPolicy
 from cloud.core.increments import Ladder, ladder_from_rows, saleroom_ladder
 from shared.config import CLOUD_SECTIONS, BrokerConfig, ConfigError, LotConfig, PaddleConfig, SaleConfig, build, read
@@ -74,7 +74,7 @@ class Config:
         """The sale as the core sees it, amounts in minor units."""
         currency = self.sale.currency
         unit = major(1, currency)
-        ladders = {name: ladder_from_rows([(int(r[0]), list(r[1])) for r in cfg.bands], unit) for name, cfg in self.ladders.items()}
+        ladders = {name: _house_ladder(name, cfg, unit) for name, cfg in self.ladders.items()}
         ladders.setdefault("saleroom", saleroom_ladder(unit))
         lots = tuple(_lot_spec(lot, ladders, unit) for lot in self.lots)
         return SaleSpec(
@@ -82,7 +82,30 @@ class Config:
             lots=lots, paddles=tuple(PaddleSpec(p.number, p.name, p.account or None) for p in self.paddles),
             bidders=tuple(BidderSpec(b.account, b.handle, b.avatar or None, b.pin_hash, b.limit * unit or None) for b in self.bidders),
             premium_bp=self.sale.premium_bp, grace_ms=self.sale.grace_ms, max_bid_multiple=self.sale.max_bid_multiple,
-            discount=self.discount, pin_attempts=self.sale.pin_attempts, pin_lockout_ms=self.sale.pin_lockout_s * 1000)
+            discount=self.discount, pin_attempts=self.sale.pin_attempts, pin_lockout_ms=self.sale.pin_lockout_s * 1000,
+            terms=_terms(self.sale, unit))
+
+
+def _terms(sale: SaleConfig, unit: int) -> SettlementTerms:
+    if min(sale.commission_bp, sale.commission_min, sale.default_fee_bp, sale.default_fee_min) < 0 \
+            or max(sale.commission_bp, sale.default_fee_bp) > 10_000:
+        raise ConfigError("sale: commission_bp and default_fee_bp must be 0-10000, their minima not negative")
+    if sale.pay_within_s <= 0 or sale.release_after_s <= 0:
+        raise ConfigError("sale: pay_within_s and release_after_s must be positive")
+    return SettlementTerms(Rate(sale.commission_bp, sale.commission_min * unit), sale.pay_within_s * 1000,
+                           Rate(sale.default_fee_bp, sale.default_fee_min * unit), sale.release_after_s * 1000)
+
+
+def _house_ladder(name: str, cfg: LadderConfig, unit: int) -> Ladder:
+    """A [ladders.NAME] table: bands of [from, [step, ...]] in whole units, from 0 up, steps positive."""
+    where = f"ladders.{name}.bands"
+    for i, band in enumerate(cfg.bands):
+        if len(band) != 2 or type(band[0]) is not int or type(band[1]) is not list or any(type(s) is not int for s in band[1]):
+            raise ConfigError(f"{where}[{i}] must be [from, [step, ...]] in whole currency units, got {band!r}")
+    try:
+        return ladder_from_rows([(band[0], band[1]) for band in cfg.bands], unit)
+    except ValueError as exc:                     # the ladder's own rules: from 0, increasing, positive steps
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _ladder(ladders: dict[str, Ladder], name: str, where: str) -> Ladder:
@@ -93,6 +116,8 @@ def _ladder(ladders: dict[str, Ladder], name: str, where: str) -> Ladder:
 
 def _lot_spec(lot: LotConfig, ladders: dict[str, Ladder], unit: int) -> LotSpec:
     where = f"lots[{lot.id}]"
+    if not lot.title and not lot.item:
+        raise ConfigError(f"{where}: a lot needs a title, or an item whose catalog entry gives it one")
     if lot.kind not in ("english", "dutch"):
         raise ConfigError(f"{where}.kind must be english or dutch")
     dutch = None
@@ -107,7 +132,7 @@ def _lot_spec(lot: LotConfig, ladders: dict[str, Ladder], unit: int) -> LotSpec:
     low, high = (lot.estimate[0] * unit, lot.estimate[1] * unit) if lot.estimate else (None, None)
     return LotSpec(lot.id, lot.title, lot.kind, lot.opening * unit, lot.reserve * unit,
                    _ladder(ladders, lot.ladder, f"{where}.ladder") if lot.ladder else None, dutch,
-                   lot.description, lot.image or None, low, high)
+                   lot.description, lot.image or None, low, high, lot.item or None)
 
 
 def load(path: str | Path | None = None) -> Config:
