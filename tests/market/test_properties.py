@@ -19,24 +19,25 @@ from tests.market.driver import KIND, Market
 USERS = ("alice", "bob", "carol")
 CASH, UNITS = 5_000_000, 60
 
-prices = st.integers(95, 105).map(lambda p: p * 1_000)
+prices = st.integers(98, 102).map(lambda p: p * 1_000)
 place = st.tuples(st.just("place"), st.sampled_from(USERS), st.sampled_from(("buy", "sell")), st.integers(1, 25), prices,
                   st.sampled_from(("gtc", "gtc", "ioc", "fok", "gtd")), st.integers(1, 5_000))
-cancel = st.tuples(st.just("cancel"), st.sampled_from(USERS), st.integers(1, 40))
-amend = st.tuples(st.just("amend"), st.sampled_from(USERS), st.integers(1, 40), st.integers(1, 25), st.none() | prices)
+cancel = st.tuples(st.just("cancel"), st.integers(0, 40))                  # which open order (any, if none is open)
+amend = st.tuples(st.just("amend"), st.integers(0, 40), st.integers(1, 25), st.none() | prices)
 tick = st.tuples(st.just("tick"), st.integers(1, 3_000))
-streams = st.lists(st.one_of(place, place, cancel, amend, tick), min_size=1, max_size=60)
+streams = st.lists(st.one_of(place, place, place, cancel, amend, tick), min_size=25, max_size=80)
 
 
 def run(m: Market, step: tuple, n: int) -> None:
     if step[0] == "place":
         _, user, side, quantity, price, tif, life = step
+        user = USERS[(USERS.index(user) + n) % len(USERS)]     # hypothesis favours one user: turn them round
+        price += 1_000 if side == "buy" else -1_000             # overlapping ranges: most orders cross something
         m.send(cmd.PlaceOrder(user, f"o{n}", KIND, side, quantity, price, "HKD", tif, m.ts + life if tif == "gtd" else None))
-    elif step[0] == "cancel":
-        m.send(cmd.CancelOrder(step[1], f"o{step[2]}"))
-    elif step[0] == "amend":
-        _, user, target, quantity, price = step
-        m.send(cmd.AmendOrder(user, f"o{n}", f"o{target}", quantity, price))
+    elif step[0] in ("cancel", "amend"):
+        open_orders = list(m.market.orders.values())
+        user, target = (o.account, o.order_id) if open_orders and (o := open_orders[step[1] % len(open_orders)]) else ("bob", "o0")
+        m.send(cmd.CancelOrder(user, target) if step[0] == "cancel" else cmd.AmendOrder(user, f"o{n}", target, *step[2:]))
     else:
         m.send(Tick(), step[1])
 
