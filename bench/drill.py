@@ -4,8 +4,9 @@ The production topology on one machine: the cloud broker, a TCP relay standing f
 hall's broker bridged to the cloud through it, the arbiter and the hall box (simulated paddles) as
 real processes, online bidders on the cloud broker. Each drill reports bids sent, accepted, rejected
 (by reason), lost (sent but never decided in the arbiter's journal) and duplicated (decided twice),
-and its recovery time. Totals: bids_lost, bids_duplicated, outage_recovery_s. hostile_logins runs at
-the production rate limits: one bidder's login attacks while honest bidders and paddles bid, and
+and its recovery time. Totals: bids_lost, bids_duplicated, outage_recovery_s. hostile_logins runs in
+the production topology (rate limits, logins, the ACL, TLS for remote bidders, the page server):
+one bidder's login attacks while honest bidders and paddles bid, and
 the honest bid→result p99 under attack is compared with the calm p99 of the same run.
 --fuzz MINUTES runs the coverage-guided fuzzer instead (bench/fuzz.py) and reports its figures.
 """
@@ -29,16 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.relay import Relay
-from cloud.broker import Bridge, Broker, free_port
+from cloud.broker import Bridge, Broker, Secured, free_port
 from cloud.core import events as ev
 from cloud.config import Config
 from cloud.domains import house_codec, new_house, sale_events
 from cloud.kernel.store import Journal
+from cloud.security import dev_ca
 from bench.demo import DEMO_PINS
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
 from shared.messages import encode
-from shared.mqtt import connect_and_wait, make_client
+from shared.mqtt import connect_and_wait, make_client, secure
 
 ROOT = Path(__file__).resolve().parent.parent
 HALL, SALE = "hall1", "spring-2026"
@@ -49,9 +51,9 @@ class Watcher:
     Its session is persistent, as a real bidder's is: what was published while a broker restart kept
     it away is delivered when it is back."""
 
-    def __init__(self, name: str, broker: Broker, *filters: str):
+    def __init__(self, name: str, broker: Broker, *filters: str, login: tuple[str, str] = ("", "")):
         self.seen: list[tuple[float, str, dict[str, Any]]] = []
-        self.client = make_client(f"drill-watcher-{name}", persistent=True)
+        self.client = secure(make_client(f"drill-watcher-{name}", persistent=True), *login)
         self.client.on_message = lambda c, u, m: self.seen.append((time.monotonic(), m.topic, _body(m.payload)))
         connect_and_wait(self.client, broker.host, broker.port)
         self.client.on_connect = lambda c, u, f, r, p: c.subscribe([(topic, 1) for topic in filters])   # after a reconnect too
@@ -92,27 +94,47 @@ def _body(payload: bytes) -> dict[str, Any]:
 
 
 class Topology:
-    def __init__(self, work: Path, production_limits: bool = False):
-        self.work, self.production_limits = work, production_limits
+    """The drills' sale on one machine. `production`: as the cloud runs on sale day, with the rate
+    limits of deploy/demo.toml and a secured cloud broker (logins, the generated ACL, TLS listeners
+    for remote bidders); the arbiter, the house and the hall's bridge log in on the loopback listener."""
+
+    def __init__(self, work: Path, production: bool = False):
+        self.work, self.production = work, production
         self.env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        self.cloud = Broker(work / "cloud").start()
+        self.passwords = {name: f"drill-{name}-password" for name in ("arbiter", "house", f"hall-{HALL}", ATTACKER)} if production else {}
+        self.certs = dev_ca(work / "tls") if production else {}
+        self.cloud = Broker(work / "cloud", secured=Secured(self.passwords, (HALL,), self.certs) if production else None).start()
         self.wan = Relay(self.cloud.port)
-        self.hall_broker = Broker(work / "hall", bridge=Bridge(f"127.0.0.1:{self.wan.port}", HALL, SALE)).start()
+        bridge_login = dict(zip(("username", "password"), self.login(f"hall-{HALL}")))
+        self.hall_broker = Broker(work / "hall", bridge=Bridge(f"127.0.0.1:{self.wan.port}", HALL, SALE, **bridge_login)).start()
         self.journal = work / "journal.sqlite3"
         self.arbiter = self.hall = self.page = None
         self.page_url = ""
         self.start_arbiter()
         self.start_hall()
-        self.room = Watcher("room", self.cloud, f"{topics.ROOT}/arbiter/#")      # what the arbiter says, to everyone
+        self.room = Watcher("room", self.cloud, f"{topics.ROOT}/arbiter/#", login=self.login("arbiter"))   # what the arbiter says
         self.local = Watcher("local", self.hall_broker, topics.HALL_BID.format(hall=HALL))
         for account, pin in DEMO_PINS.items():
             self.room.send(topics.BIDDER_PIN.format(account=account), encode(messages.Pin(pin=pin)))
         until(lambda: {t for _, t, b in self.room.seen if b.get("unlocked")} == {topics.BIDDER_RESULT.format(account=a) for a in DEMO_PINS})
 
-    def start_arbiter(self) -> None:
-        config = self.work / "sale.toml"          # drills test durability: no per-bidder rate limit, unless asked
+    def login(self, name: str) -> tuple[str, str]:
+        """(username, password) on the cloud broker; anonymous unless the topology is production."""
+        return (name, self.passwords[name]) if self.production else ("", "")
+
+    def cloud_config(self, name: str, **web: str) -> Path:
+        """deploy/demo.toml pointed at this topology: its cloud broker (with the arbiter's login in
+        production), and with extra [web] keys. Durability drills run with no per-bidder rate limit."""
         sale = DEFAULT_FILE.read_text()
-        config.write_text(sale if self.production_limits else sale.replace("bids_per_s = 5", "bids_per_s = 0"))
+        username, password = self.login("arbiter")
+        broker = f'port = {self.cloud.port}' + (f'\nusername = "{username}"\npassword = "{password}"' if username else "")
+        sale = sale.replace("port = 1883", broker, 1).replace('keyfile = ""', "\n".join(['keyfile = ""', *(f"{k} = {v}" for k, v in web.items())]), 1)
+        config = self.work / name
+        config.write_text(sale if self.production else sale.replace("bids_per_s = 5", "bids_per_s = 0"))
+        return config
+
+    def start_arbiter(self) -> None:
+        config = self.cloud_config("sale.toml")
         new = [] if self.journal.exists() else ["--new"]
         self.arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(self.cloud.port), "--journal", str(self.journal),
                                          "--config", str(config), *new],
@@ -133,9 +155,7 @@ class Topology:
 
     def start_page(self) -> None:
         """The page server (./hall web) with its register form open, its house desk on the cloud broker."""
-        config = self.work / "web.toml"
-        config.write_text(DEFAULT_FILE.read_text().replace("port = 1883", f"port = {self.cloud.port}", 1)
-                          .replace('keyfile = ""', 'keyfile = ""\nregistration = true', 1))
+        config = self.cloud_config("web.toml", registration="true", house_password=json.dumps(self.login("house")[1]))
         port = free_port()
         self.page = subprocess.Popen([sys.executable, "-m", "cloud.web", "--config", str(config), "--port", str(port)],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self.env, cwd=ROOT)
@@ -353,18 +373,20 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def attack(host: str, port: int, page_url: str, lot: str, seconds: float, every_s: float = ATTACK_EVERY_S) -> dict[str, Any]:
+def attack(host: str, tls_port: int, cafile: str, password: str, page_url: str, lot: str, seconds: float,
+           every_s: float = ATTACK_EVERY_S) -> dict[str, Any]:
     """One bidder's login doing everything issue 9 found, a round every `every_s` for `seconds`, on its
-    own connection and only on the topics its ACL allows (bidder/mallory/...): the payloads that made
-    the arbiter deaf, retained junk on its inbound topics, and the issue's floods at the issue's sizes
-    (1,000 maxima, 1,000 bids, 600 presence toggles, 300 PINs, each as fast as one client can send),
+    own connection to the broker's TLS listener (as a remote bidder's), publishing what its ACL lets it
+    (bidder/mallory/...): the payloads that made the arbiter deaf, retained junk on its inbound topics,
+    the issue's floods at the issue's sizes (1,000 maxima, 1,000 bids, 600 presence toggles, 300 PINs,
+    each as fast as one client can send), connections with the arbiter's and the hall's client ids,
     and 60 registrations on the page's form. Run in its own process, as an attacker's machine is: its
     publishing must not steal the honest bidders' interpreter. Returns what it sent, by kind, and the
     page's answers to the registrations (by HTTP status)."""
     sent: collections.Counter[str] = collections.Counter()
     registered: collections.Counter[str] = collections.Counter()
-    client = make_client(f"{ATTACKER}-attack")
-    connect_and_wait(client, host, port)
+    client = secure(make_client(f"{ATTACKER}-attack"), ATTACKER, password, cafile)
+    connect_and_wait(client, host, tls_port)
 
     def publish(kind: str, topic: topics.Topic, payload: bytes, retain: bool = False) -> None:
         client.publish(topic.format(account=ATTACKER), payload, qos=1, retain=retain)
@@ -385,6 +407,8 @@ def attack(host: str, port: int, page_url: str, lot: str, seconds: float, every_
             publish("presence", topics.BIDDER_PRESENCE, encode(messages.Presence(online=i % 2 == 0)), retain=True)
         for i in range(300):
             publish("pins", topics.BIDDER_PIN, encode(messages.Pin(pin=f"{i:04d}")))
+        for victim in ("arbiter", f"hall-{HALL}", f"bridge-{HALL}"):
+            sent["client_id_takeover"] += take_client_id(host, tls_port, cafile, password, victim)
         for i in range(60):
             registered[register_form(page_url, f"{ATTACKER}-{round_}-{i}")] += 1
             sent["registrations"] += 1
@@ -393,6 +417,25 @@ def attack(host: str, port: int, page_url: str, lot: str, seconds: float, every_
     client.disconnect()
     client.loop_stop()
     return {"sent": dict(sent), "registration_answers": dict(registered)}
+
+
+def take_client_id(host: str, tls_port: int, cafile: str, password: str, victim: str) -> int:
+    """Connect as the attacker with `victim`'s client id and hold it a moment; 1 if the broker let us in."""
+    thief = secure(make_client(victim, persistent=True, reconnect=False), ATTACKER, password, cafile)
+    try:
+        connect_and_wait(thief, host, tls_port, timeout=5)
+    except (ConnectionError, OSError, TimeoutError):
+        return 0
+    time.sleep(0.3)
+    thief.disconnect()
+    thief.loop_stop()
+    return 1
+
+
+def role_ids_taken(broker: Broker) -> int:
+    """How often the cloud broker closed a role's connection for a newcomer with the same client id."""
+    log = (broker.data / "mosquitto.log").read_text(errors="replace")
+    return sum(log.count(f"Client {role} already connected") for role in ("arbiter", f"hall-{HALL}", f"bridge-{HALL}"))
 
 
 def register_form(page_url: str, account: str) -> str:
@@ -416,10 +459,10 @@ def page_answers(page_url: str) -> bool:
         return False
 
 
-def retained_on(broker: Broker, account: str, wait_s: float = 1.0) -> list[str]:
+def retained_on(broker: Broker, account: str, login: tuple[str, str], wait_s: float = 1.0) -> list[str]:
     """The bidder topics of `account` that hold a retained message other than its presence."""
     found: list[str] = []
-    client = make_client(f"drill-retained-{time.monotonic_ns()}")
+    client = secure(make_client(f"drill-retained-{time.monotonic_ns()}"), *login)
     client.on_message = lambda c, u, m: found.append(m.topic) if m.retain else None
     connect_and_wait(client, broker.host, broker.port)
     client.subscribe(topics.BIDDER_BID.format(account=account).rsplit("/", 1)[0] + "/#", 1)
@@ -446,7 +489,8 @@ def hostile_logins(t: Topology, phase_s: float = 15.0) -> dict[str, Any]:
     calm_sent, calm = _honest_bidding(t, lot, phase_s, "calm")
     before = len(t.room.seen)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        attacking = pool.apply_async(attack, (t.cloud.host, t.cloud.port, t.page_url, lot, phase_s))
+        attacking = pool.apply_async(attack, (t.cloud.host, t.cloud.tls_port, str(t.certs["ca.crt"]), t.passwords[ATTACKER],
+                                              t.page_url, lot, phase_s))
         time.sleep(0.5)                                      # the attack is under way before the first honest bid
         attacked_sent, attacked = _honest_bidding(t, lot, phase_s, "attacked")
         attacked_with = attacking.get(timeout=120)
@@ -465,8 +509,7 @@ def hostile_logins(t: Topology, phase_s: float = 15.0) -> dict[str, Any]:
                   online_bids_calm=len(calm_sent), online_bids_attacked=len(attacked_sent), paddle_bids=len(t.hall_bids_sent()),
                   p99_calm_ms=round(calm_p99 * 1000, 1), p99_attacked_ms=round(attacked_p99 * 1000, 1),
                   p99_ratio=round(attacked_p99 / calm_p99, 2), processes_alive_and_answering=alive and settled() and page_answers(t.page_url),
-                  retained_junk_left=retained_on(t.cloud, ATTACKER),
-                  not_in_this_topology={"client_id_takeover": "the drill's brokers take anonymous clients (no logins to bind ids to)"})
+                  retained_junk_left=retained_on(t.cloud, ATTACKER, t.login("arbiter")), role_client_ids_taken=role_ids_taken(t.cloud))
 
 
 def broker_restart(t: Topology) -> dict[str, Any]:
@@ -543,14 +586,14 @@ DRILLS: dict[str, Callable[..., dict[str, Any]]] = {
     "bridge_cut": bridge_cut, "arbiter_kill": arbiter_kill, "hall_kill": hall_kill, "duplicates": duplicates, "hostile": hostile,
     "broker_restart": broker_restart, "bidders_1000": bidders_1000, "clock_jump": clock_jump, "hostile_logins": hostile_logins,
 }
-PRODUCTION_LIMITS = {"hostile_logins"}                 # the others test durability, with no per-bidder rate limit
+PRODUCTION = {"hostile_logins"}                        # the others test durability: anonymous, no per-bidder rate limit
 
 
 def run(only: list[str] | None = None, outage_s: float = 30.0) -> dict[str, Any]:
     results = []
     with tempfile.TemporaryDirectory(prefix="hall-drill-") as tmp:
         for name in only or list(DRILLS):
-            topology = Topology(Path(tmp) / name, production_limits=name in PRODUCTION_LIMITS)
+            topology = Topology(Path(tmp) / name, production=name in PRODUCTION)
             try:
                 results.append(DRILLS[name](topology, outage_s) if name == "bridge_cut" else DRILLS[name](topology))
             finally:

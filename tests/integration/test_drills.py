@@ -20,7 +20,7 @@ def test_every_drill_loses_nothing_duplicates_nothing_and_recovers_within_5_s():
     logins = by_name["hostile_logins"]          # one bidder's login attacking (issue 9) while honest bidders bid
     assert logins["honest_unanswered"] == [] and logins["processes_alive_and_answering"], logins
     assert logins["p99_ratio"] <= 3, logins
-    assert logins["retained_junk_left"] == [], logins
+    assert logins["retained_junk_left"] == [] and logins["role_client_ids_taken"] == 0, logins
     jump = by_name["clock_jump"]
     assert jump["accepted"] == 1 and jump["named_within_clock"], jump
     for drill in figures["drills"]:
