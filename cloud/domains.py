@@ -18,11 +18,13 @@ from cloud.kernel.domain import Domain, House
 from cloud.kernel.store import Journal
 from cloud.ledger.domain import LedgerDomain
 from cloud.market.domain import MarketDomain, MarketPolicy
+from cloud.marketdata.domain import MarketDataDomain, MarketDataPolicy
 
 
 def house_domains(config: Config) -> list[Domain]:
     policy = IdentityPolicy(config.sale.currency, config.sale.pin_attempts, config.sale.pin_lockout_s * 1000)
-    return [IdentityDomain(policy), AuctionDomain(), LedgerDomain(), CustodyDomain(), MarketDomain(MarketPolicy(config.sale.currency))]
+    return [IdentityDomain(policy), AuctionDomain(), LedgerDomain(), CustodyDomain(), MarketDomain(MarketPolicy(config.sale.currency)),
+            MarketDataDomain(MarketDataPolicy(config.sale.currency))]
 
 
 def new_house(config: Config) -> House:

@@ -80,13 +80,14 @@ MARKET_DEPTH = Topic("market_depth", "arbiter/market/book/{kind}/depth", "arbite
 MARKET_TAPE = Topic("market_tape", "arbiter/market/book/{kind}/tape", "arbiter", "everyone", 1, False, "trade")
 MARKET_CLOCK = Topic("market_clock", "arbiter/market/clock/{clock}", "arbiter", "everyone", 1, True, "clock_state")
 MARKET_ISSUE = Topic("market_issue", "arbiter/market/issue/{issue}", "arbiter", "everyone", 1, True, "issue_state")
+KIND_MARKET = Topic("kind_market", "arbiter/kind/{kind}/market", "arbiter", "everyone", 1, True, "kind_market (figures, valuation)")
 
 ALL: tuple[Topic, ...] = (
     HALL_BID, HALL_PRESS, HALL_COMMAND, HALL_PRESENCE, HALL_BRIDGE, HALL_VIDEO, BIDDER_BID, BIDDER_MAX, BIDDER_PIN,
     BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_SALE, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
     SALE_CATALOG, SALE_MESSAGE, SIM_PRESS, HOUSE_LEDGER, HOUSE_CUSTODY, BIDDER_PAYOUT, USER_STATEMENT, USER_HOLDINGS,
     USER_NOTICE, BIDDER_ORDER, BIDDER_CANCEL, BIDDER_AMEND, BIDDER_CLOCK, BIDDER_APPLY, BIDDER_SUBSCRIBE, HOUSE_MARKET,
-    USER_ORDERS, MARKET_DEPTH, MARKET_TAPE, MARKET_CLOCK, MARKET_ISSUE,
+    USER_ORDERS, MARKET_DEPTH, MARKET_TAPE, MARKET_CLOCK, MARKET_ISSUE, KIND_MARKET,
 )
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 
