@@ -59,6 +59,8 @@ class Code(IntEnum):
     # 5xxx: orders
     UNKNOWN_ORDER = 5001
     ORDER_NOT_PENDING = 5002
+    ORDER_NOT_PAID = 5003
+    REFERENCE_NEEDED = 5004
     # 6xxx: the ledger (funds and units) and custody
     INSUFFICIENT_FUNDS = 6001
     INSUFFICIENT_UNITS = 6002

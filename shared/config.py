@@ -43,12 +43,19 @@ class SaleConfig:
     max_bid_multiple: int = 10
     pin_attempts: int = 5             # wrong trade PINs in a row before bidding locks
     pin_lockout_s: int = 900
+    commission_bp: int = 1000         # the consignor's commission on the hammer price ...
+    commission_min: int = 0           # ... at least this (whole currency units), never more than the hammer
+    pay_within_s: int = 604_800       # an order unpaid this long after the hammer is in default
+    default_fee_bp: int = 0           # charged on a defaulted order's total when the house cancels it ...
+    default_fee_min: int = 0          # ... at least this (whole units), at most what the buyer has available
+    release_after_s: int = 1_209_600  # a paid order not delivered by the desk is released this long after payment
 
 
 @dataclass(frozen=True)
 class LotConfig:
     id: str
-    title: str
+    title: str = ""                   # may be left out when `item` names a catalog item
+    item: str = ""                    # the item in the house's custody this lot sells (its depositor consigns it)
     kind: str = "english"
     opening: int = 0
     reserve: int = 0

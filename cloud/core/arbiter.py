@@ -12,6 +12,7 @@ the room is cut off, and accepts the room's queued acceptances for grace_ms afte
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import singledispatch
 from typing import Any
 
@@ -261,12 +262,18 @@ def _sell(state: AuctionState, lot: LotRecord, winner: ev.BidAccepted, seq: int,
 
 @_decide.register
 def _(cmd: RunCommand, state: AuctionState, seq: int, ts: int) -> list[Any]:
+    return answer_command(state, cmd, seq, lambda: ACTIONS[cmd.command.action](state, cmd.command, cmd.hall, seq, ts))
+
+
+def answer_command(state: AuctionState, cmd: RunCommand, seq: int, run: Callable[[], tuple[list[Any], str]]) -> list[Any]:
+    """An auctioneer's command answered once: `run()` gives its events and the sentence for the hall,
+    or raises Refusal; the same command_id again gets the original answer and changes nothing."""
     command = cmd.command
     key = f"{cmd.hall}/{command.command_id}"
     if key in state.command_answers:
         return [ev.CommandAnsweredAgain(key)]
     try:
-        events, message = ACTIONS[command.action](state, command, cmd.hall, seq, ts)
+        events, message = run()
         answer = ev.CommandAnswered(key, command.command_id, cmd.hall, True, Code.OK, message, seq)
     except Refusal as refusal:
         events, answer = [], ev.CommandAnswered(key, command.command_id, cmd.hall, False, refusal.code, refusal.message, seq)
@@ -278,7 +285,7 @@ def _open_lot(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int)
     if current and current.status in OPEN_STATUSES + ("paused",):
         raise Refusal(Code.LOT_ALREADY_OPEN, f"lot {current.spec.lot} is still open: hammer or pass it first")
     if c.lot is None:
-        upcoming = [lot for lot in state.lots.values() if lot.status == "pending"]
+        upcoming = state.upcoming()
         if not upcoming:
             raise Refusal(Code.UNKNOWN_LOT, "every lot in the run list has been offered")
         lot = upcoming[0]
@@ -422,29 +429,10 @@ def _register_paddle(state: AuctionState, c: Instruction, hall: str, seq: int, t
     return [ev.PaddleRegistered(c.paddle, c.name, c.account)], f"paddle {c.paddle} registered to {c.name}{linked}"
 
 
-def _order(state: AuctionState, c: Instruction) -> ev.Order:
-    order = state.orders.get(c.order_id or "")
-    if order is None:
-        raise Refusal(Code.UNKNOWN_ORDER, f"order '{c.order_id}' does not exist")
-    if order.status != "pending":
-        raise Refusal(Code.ORDER_NOT_PENDING, f"order {order.order_id} is {order.status}")
-    return order
-
-
-def _mark_paid(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
-    order = _order(state, c)
-    return [ev.OrderPaid(order.order_id)], f"order {order.order_id} paid"
-
-
-def _cancel_order(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -> tuple[list[Any], str]:
-    order = _order(state, c)
-    return [ev.OrderCancelled(order.order_id, c.text or "cancelled by the house")], f"order {order.order_id} cancelled"
-
-
 ACTIONS = {
     "open_lot": _open_lot, "set_asking": _set_asking, "set_increment": _set_increment,
     "fair_warning": _fair_warning, "hammer": _hammer, "pass": _pass, "reopen": _reopen,
     "retract": _retract, "pause": _pause, "resume": _resume, "lift_reserve": _lift_reserve,
     "floor_bid": _floor_bid, "message": _message, "register_paddle": _register_paddle,
-    "mark_paid": _mark_paid, "cancel_order": _cancel_order, "set_max": _set_max,
-}
+    "set_max": _set_max,
+}   # mark_paid and cancel_order move money: the settlement decides them (settlement.HALL_ACTIONS)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from cloud.core.discounts import DiscountPolicy
 from cloud.core.increments import Ladder
 from shared.dutch import clock_price
+from shared.money import basis_points
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,27 @@ class LotSpec:
     image: str | None = None
     estimate_low: int | None = None
     estimate_high: int | None = None
+    item: str | None = None       # the catalog item it sells (custody): its depositor is the consignor
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Basis points of an amount, at least `minimum` minor units, never more than the amount itself."""
+    bp: int
+    minimum: int = 0
+
+    def of(self, amount: int) -> int:
+        return min(amount, max(basis_points(amount, self.bp), self.minimum))
+
+
+@dataclass(frozen=True)
+class SettlementTerms:
+    """The sale's conditions after the hammer: what the consignor pays, when the buyer must pay, what a
+    default costs, and when a paid lot is released to the buyer if the desk has not delivered it."""
+    commission: Rate = Rate(1_000)
+    pay_within_ms: int = 7 * 86_400_000
+    default_fee: Rate = Rate(0)
+    release_after_ms: int = 14 * 86_400_000
 
 
 @dataclass(frozen=True)
@@ -74,3 +96,4 @@ class SaleSpec:
     discount: DiscountPolicy = DiscountPolicy()
     pin_attempts: int = 5          # wrong trade PINs in a row before bidding locks
     pin_lockout_ms: int = 900_000
+    terms: SettlementTerms = SettlementTerms()

@@ -93,3 +93,13 @@ class SetHallLink:
 
 
 Command = LoadSale | CloseSale | PlaceBid | SetMax | RecordPress | RunCommand | SetHallLink
+
+
+@dataclass(frozen=True)
+class SettleOrder:
+    """The house desk's step for an order after the hammer (`./hall orders pay|release|cancel`)."""
+    command_id: str
+    action: str                   # pay | release | cancel
+    order_id: str
+    reference: str | None = None  # pay: the buyer's bank payment (without: from the buyer's funds)
+    reason: str | None = None     # cancel: recorded and told to the buyer; release: how it was delivered

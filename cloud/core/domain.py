@@ -7,15 +7,18 @@ Each sale's events are wrapped in `InSale`, so one sale's rules (`arbiter.py`) s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cloud.core import arbiter, catalog, commands as auction_commands, discounts, events as ev, increments, outbound
-from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax
+from cloud.core import arbiter, catalog, commands as auction_commands, discounts, events as ev, increments, outbound, settlement
+from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SettleOrder
+from cloud.core.catalog import LotSpec
+from cloud.core.refusal import Refusal
 from cloud.core.state import OPEN_STATUSES, AuctionState, apply, compact
 from cloud.identity import events as identity_events
 from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
+from cloud.ledger.accounts import user_units
 from shared import messages, topics
 from shared.codes import Code
 from shared.messages import encode
@@ -29,6 +32,8 @@ class Auctions:
     halls: dict[str, str] = field(default_factory=dict)              # hall -> the open sale it runs
     closed: set[str] = field(default_factory=set)
     answers: dict[str, ev.SalesAnswered] = field(default_factory=dict)
+    order_sales: dict[str, str] = field(default_factory=dict)           # order -> its sale
+    settlements: dict[str, ev.Settlement] = field(default_factory=dict)  # orders not yet released or cancelled
 
     def open_sales(self) -> list[str]:
         return [sale for sale in self.sales if sale not in self.closed]
@@ -43,8 +48,8 @@ def sale_state(house: House, sale: str) -> AuctionState:
 
 class AuctionDomain:
     name = NAME
-    commands = (LoadSale, CloseSale, PlaceBid, SetMax, RecordPress, RunCommand, SetHallLink)
-    events = (ev.SaleStarted, ev.InSale, ev.SaleClosed, ev.SalesAnswered, ev.Unrouted)
+    commands = (LoadSale, CloseSale, PlaceBid, SetMax, RecordPress, RunCommand, SetHallLink, SettleOrder)
+    events = (ev.SaleStarted, ev.InSale, ev.SaleClosed, ev.SalesAnswered, ev.Unrouted, ev.SettlementRecorded)
     modules = (catalog, auction_commands, discounts, ev, increments)
 
     def initial(self) -> Auctions:
@@ -56,17 +61,27 @@ class AuctionDomain:
             return _load(house, auctions, command, seq)
         if isinstance(command, CloseSale):
             return _close(house, auctions, command, seq)
+        if isinstance(command, SettleOrder):
+            return _settle(house, auctions, command, seq, ts)
         if isinstance(command, Tick):
-            return [ev.InSale(sale, e) for sale in auctions.open_sales() if _due(house, sale, ts)
-                    for e in arbiter.decide(sale_state(house, sale), command, seq, ts)]
+            return [*(e for sale in auctions.open_sales() if _due(house, sale, ts)
+                      for e in _in_sale(house, sale, command, seq, ts)), *settlement.due_releases(house, seq, ts)]
         sale = _route(auctions, command)
         if sale is None:
             return _unrouted(auctions, command, seq)
-        return [ev.InSale(sale, e) for e in arbiter.decide(sale_state(house, sale), command, seq, ts)]
+        if isinstance(command, RunCommand) and command.command.action in settlement.HALL_ACTIONS:
+            return settlement.hall_command(house, sale, command, seq, ts)
+        return _in_sale(house, sale, command, seq, ts)
 
     def apply(self, event: Any, state: Auctions) -> None:
         if isinstance(event, ev.InSale):
             apply(event.event, state.sales[event.sale])
+            if isinstance(event.event, ev.OrderCreated):
+                state.order_sales[event.event.order.order_id] = event.sale
+            elif isinstance(event.event, (ev.OrderReleased, ev.OrderCancelled)):
+                state.settlements.pop(event.event.order_id, None)
+        elif isinstance(event, ev.SettlementRecorded):
+            state.settlements[event.settlement.order_id] = event.settlement
         elif isinstance(event, ev.SaleStarted):
             sale = AuctionState()
             apply(event, sale)
@@ -83,7 +98,8 @@ class AuctionDomain:
 
     def deadline(self, house: House) -> int | None:
         due = [t for sale in house[NAME].open_sales() if (t := arbiter.next_deadline(sale_state(house, sale))) is not None]
-        return min(due) if due else None
+        release = settlement.deadline(house[NAME].settlements)
+        return min(due + ([release] if release is not None else []), default=None)
 
     def publications(self, house: House, events: list[Any]) -> list[Publication]:
         out: list[Publication] = []
@@ -116,6 +132,24 @@ class AuctionDomain:
                 lots.update(auctions.open_sales())
         out = [p for sale in sorted(runs) if (p := outbound.catalog_publication(sale_state(house, sale)))]
         return out + [p for sale in sorted(lots) if (p := outbound.lot_publication(sale_state(house, sale), seq, ts))]
+
+
+def _in_sale(house: House, sale: str, command: Any, seq: int, ts: int) -> list[Any]:
+    """One sale's rules decide; the settlement follows what they decided (an order's holds, notices)."""
+    state = sale_state(house, sale)
+    events = arbiter.decide(state, command, seq, ts)
+    return [*(ev.InSale(sale, e) for e in events), *settlement.follow(house, sale, state, events, seq, ts)]
+
+
+def _settle(house: House, auctions: Auctions, command: SettleOrder, seq: int, ts: int) -> list[Any]:
+    key = f"orders/{command.command_id}"
+    if key in auctions.answers:
+        return [auctions.answers[key]]
+    try:
+        events, message = settlement.desk(house, command, seq, ts)
+    except Refusal as refusal:
+        return _answer(key, command.command_id, False, refusal.code, refusal.message, seq)
+    return [*events, *_answer(key, command.command_id, True, Code.OK, message, seq)]
 
 
 def _due(house: House, sale: str, ts: int) -> bool:
@@ -162,6 +196,10 @@ def _load(house: House, auctions: Auctions, command: LoadSale, seq: int) -> list
     refusal = _load_refusal(auctions, command)
     if refusal is not None:
         return _answer(key, command.command_id, False, *refusal, seq)
+    try:
+        spec = replace(spec, lots=tuple(_from_catalog(house, auctions, lot) for lot in spec.lots))
+    except Refusal as refused:
+        return _answer(key, command.command_id, False, refused.code, f"lot {refused.args[0]}", seq)
     accounts = identity(house).accounts
     enrolled = [identity_events.BidderEnrolled(b.account, b.handle, b.avatar, b.pin_hash, b.limit)
                 for b in spec.bidders if b.account not in accounts]
@@ -181,6 +219,29 @@ def _load_refusal(auctions: Auctions, command: LoadSale) -> tuple[Code, str] | N
         if clash:
             return Code.BAD_COMMAND, f"lot ids {', '.join(clash)} are also in open sale {other}: online bids could not tell them apart"
     return None
+
+
+def _from_catalog(house: House, auctions: Auctions, lot: LotSpec) -> LotSpec:
+    """A lot that names a catalog item: the item must be in custody, held by its depositor and in no
+    other unsettled lot; what the lot does not say (title, description, image) comes from its kind."""
+    if lot.item is None:
+        return lot
+    custody, ledger = settlement.custody_of(house), settlement.ledger_of(house)
+    item = custody.items.get(lot.item) if custody else None
+    if custody is None or ledger is None or item is None:
+        raise Refusal(Code.UNKNOWN_ITEM, f"{lot.lot}: there is no item {lot.item} in the house's custody")
+    if lot.item in custody.withdrawn:
+        raise Refusal(Code.ITEM_WITHDRAWN, f"{lot.lot}: item {lot.item} was shipped out")
+    for sale in auctions.open_sales():
+        if any(other.spec.item == lot.item and other.status != "sold" for other in auctions.sales[sale].lots.values()):
+            raise Refusal(Code.BAD_COMMAND, f"{lot.lot}: item {lot.item} is offered in open sale {sale}")
+    if any(s.item == lot.item for s in auctions.settlements.values()):
+        raise Refusal(Code.BAD_COMMAND, f"{lot.lot}: item {lot.item} is sold, its order not yet settled")
+    if ledger.account(user_units(item.depositor, item.kind)).available < item.quantity:
+        raise Refusal(Code.INSUFFICIENT_UNITS, f"{lot.lot}: the depositor {item.depositor} no longer holds item {lot.item}")
+    kind = custody.kinds[item.kind]
+    return replace(lot, title=lot.title or f"{kind.name}, {kind.grade.value}", description=lot.description or kind.description,
+                   image=lot.image or next(iter(kind.images), None))
 
 
 def _close(house: House, auctions: Auctions, command: CloseSale, seq: int) -> list[Any]:

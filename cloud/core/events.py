@@ -143,7 +143,7 @@ class Order:
     discount: int
     discount_bp: int
     total: int
-    status: str = "pending"       # pending | paid | cancelled
+    status: str = "pending"       # pending | paid | released | cancelled
     press_grams: int | None = None
     press_ms: int | None = None
     account: str | None = None    # the buyer's account: the online account, or the paddle holder's
@@ -171,6 +171,42 @@ class OrderPaid:
 class OrderCancelled:
     order_id: str
     reason: str
+    fee: int = 0                  # the default fee charged to the buyer
+
+
+@dataclass(frozen=True)
+class OrderReleased:
+    """Delivered or collected (or the release period ran out): the consignor is paid, the buyer has the lot."""
+    order_id: str
+    how: str
+
+
+@dataclass(frozen=True)
+class LotReoffered:
+    """The lot's order was cancelled: it can be offered again (after the rest of the run list)."""
+    lot: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The ledger's side of one order, from the hammer until it is released or cancelled."""
+    order_id: str
+    sale: str
+    buyer: str | None             # the buyer's account, if any
+    consignor: str | None         # the depositor of the lot's item; None: the house's own lot
+    item: str | None
+    kind: str | None
+    units: int
+    due_at: int                   # unpaid after this: in default
+    funds_hold: str | None = None     # pending transfer: buyer's cash -> escrow
+    units_hold: str | None = None     # pending transfer: consignor's units -> the buyer (or out of custody)
+    release_at: int | None = None     # paid: released by the house's clock at this time
+
+
+@dataclass(frozen=True)
+class SettlementRecorded:
+    """An order's settlement as it now stands (opened at the hammer, changed when paid)."""
+    settlement: Settlement
 
 
 @dataclass(frozen=True)

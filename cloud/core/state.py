@@ -107,6 +107,13 @@ class AuctionState:
     def lot(self) -> LotRecord | None:
         return self.lots.get(self.current_lot) if self.current_lot else None
 
+    def upcoming(self) -> list[LotRecord]:
+        """Lots still to offer, in run-list order from the current lot on: a lot re-offered after its
+        buyer defaulted comes after the rest of the run list."""
+        lots = list(self.lots.values())
+        start = list(self.lots).index(self.current_lot) + 1 if self.current_lot else 0
+        return [lot for lot in lots[start:] + lots[:start] if lot.status == "pending"]
+
     def account_of(self, bidder: str) -> str | None:
         """The account behind "online:alice" or "paddle:12" (if that paddle's holder has one)."""
         kind, _, ident = bidder.partition(":")
@@ -257,6 +264,19 @@ def _(e: ev.OrderCancelled, s: AuctionState) -> None:
     s.orders[e.order_id] = dataclasses.replace(order, status="cancelled")
     if s.lots[order.lot].order_id == e.order_id:
         s.lots[order.lot].order_id = None
+
+
+@apply.register
+def _(e: ev.OrderReleased, s: AuctionState) -> None:
+    s.orders[e.order_id] = dataclasses.replace(s.orders[e.order_id], status="released")
+
+
+@apply.register
+def _(e: ev.LotReoffered, s: AuctionState) -> None:
+    lot = s.lots[e.lot]
+    lot.status, lot.bids, lot.maxima, lot.late_bids = "pending", [], {}, []
+    lot.hammered_ts = lot.opened_ts = lot.asking_override = lot.increment_override = None
+    lot.override_band, lot.reserve_lifted = -1, False
 
 
 @apply.register

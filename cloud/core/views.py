@@ -40,7 +40,7 @@ def lot_state(state: AuctionState, seq: int, ts: int) -> messages.LotState | Non
         jumps = (asking, one_up, lot.asking_after(one_up))
     history = tuple(messages.HistoryEntry(b.amount, state.bidder_label(b.bidder), b.channel, b.seq, b.ts) for b in lot.bids[-HISTORY:])
     avatars = tuple(avatar for account in sorted(state.present) if (avatar := state.accounts[account].avatar))[:12]
-    upcoming = [record.spec.lot for record in state.lots.values() if record.status == "pending"]
+    upcoming = [record.spec.lot for record in state.upcoming()]
     return messages.LotState(
         sale=state.sale.sale, lot=spec.lot, title=spec.title, kind=spec.kind, status=lot.status,
         currency=state.sale.currency, asking=asking, current_bid=lot.current_bid, leader=leader(state, lot.leader),
