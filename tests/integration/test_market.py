@@ -3,6 +3,9 @@ cancel racing a fill (exactly one wins, balances right), an oversubscribed new i
 refunded, and a clock bought by two users in two stops with the rest withdrawn at the floor."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -14,7 +17,7 @@ from cloud.pins import hash_pin
 from shared import backoffice as bo, market as mk, messages, topics
 from shared.config import BrokerConfig
 from shared.dutch import clock_price
-from tests.conftest import Listener, give_pins
+from tests.conftest import ROOT, Listener, give_pins
 
 pytestmark = pytest.mark.broker
 
@@ -210,3 +213,35 @@ def test_a_clock_bought_by_two_users_in_two_stops_and_the_rest_withdrawn_at_the_
     assert balances(house, "alice")["units:" + KIND] == (60, 60) and balances(house, "bob")["units:" + KIND] == (55, 55)
     late = stop("bob", 5, after_first)
     assert late["code"] == "CLOCK_LATE" and late["message"].startswith("late")
+
+
+def trade(broker, account: str, pin: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"PYTHONPATH": str(ROOT), "HALL_PIN": pin}
+    return subprocess.run([sys.executable, "-m", "cloud.trade_cli", *argv, "--account", account, "--port", str(broker.port)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_hall_trade_on_the_command_line(broker, house):
+    placed = trade(broker, "bob", "2468", "sell", KIND, "10", "1,000")
+    assert placed.returncode == 0 and placed.stdout.startswith("ok: order o-") and "10 rest on the book at 1,000 HKD" in placed.stdout
+    order_id = placed.stdout.split()[2]
+    bought = trade(broker, "alice", "1234", "buy", KIND, "4", "1,000", "--ioc")
+    assert bought.returncode == 0 and "bought 4 of 4" in bought.stdout and "4,008 HKD all-in" in bought.stdout, bought.stdout
+    book = trade(broker, "alice", "1234", "book", KIND)
+    assert book.returncode == 0 and "sell        6 at 1,000 HKD (1 orders)" in book.stdout and "last 1,000 HKD" in book.stdout
+    orders = trade(broker, "bob", "2468", "orders")
+    assert orders.returncode == 0 and f"{order_id}" in orders.stdout and "6 of 10" in orders.stdout
+    amended = trade(broker, "bob", "2468", "amend", order_id, "3")
+    assert amended.returncode == 0 and "keeps its place" in amended.stdout
+    cancelled = trade(broker, "bob", "2468", "cancel", order_id)
+    assert cancelled.returncode == 0 and "3 open units are off the book" in cancelled.stdout
+    assert trade(broker, "bob", "2468", "cancel", order_id).stdout == cancelled.stdout     # the same cancel: the same answer
+    unknown = trade(broker, "bob", "2468", "cancel", "o-nothing")
+    assert unknown.returncode == 1 and "ORDER_UNKNOWN" in unknown.stdout
+    wrong_pin = trade(broker, "bob", "0000", "buy", KIND, "1", "1,000")
+    assert wrong_pin.returncode == 1 and "PIN refused" in wrong_pin.stderr
+    typo = trade(broker, "bob", "2468", "buy", KIND, "1", "1,000.123")
+    assert typo.returncode == 1 and "not an amount" in typo.stderr
+    silent = subprocess.run([sys.executable, "-m", "cloud.trade_cli", "orders", "--account", "bob", "--port", "1"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert silent.returncode == 2
