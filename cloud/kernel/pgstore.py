@@ -24,11 +24,13 @@ Why a lease in PostgreSQL rather than JetStream's expected-last-sequence: docs/c
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
 import socket
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -90,7 +92,9 @@ class PgJournal:
 
     def __init__(self, dsn: str, house: str, codec: Codec, lease_s: float = LEASE_S):
         self.dsn, self.house, self.codec, self.lease_s = dsn, house, codec, lease_s
-        self.path = f"{dsn}#{house}"
+        # Not a file: the transport keeps this process's own records (its quarantine) beside `path`,
+        # on the machine the engine runs on, per server and house.
+        self.path = Path(tempfile.gettempdir()) / "hall-houses" / f"{hashlib.sha1(dsn.encode()).hexdigest()[:8]}-{house}" / "journal"
         self.conn = connect(dsn, lease_s)
         self.owner: str | None = None
         self.epoch = 0
@@ -128,28 +132,45 @@ class PgJournal:
         return journal.acquire(owner or default_owner(), wait_s, on_lost) if lease else journal
 
     @classmethod
-    def open(cls, location: str, codec: Codec, house_id: str, new: bool, **lease: Any) -> "PgJournal":
-        return cls.create(location, codec, house_id, **lease) if new else cls.resume(location, codec, **lease)
+    def open(cls, location: str, codec: Codec, house_id: str, new: bool) -> "PgJournal":
+        """As the arbiter opens its house: a resumed house waits for its lease (a standby) for ever."""
+        return cls.create(location, codec, house_id) if new else cls.resume(location, codec, wait_s=None)
 
     def acquire(self, owner: str, wait_s: float | None, on_lost: Callable[[str], None]) -> "PgJournal":
         """Take the house's lease once it is free or expired (a new epoch), then keep it renewed."""
         deadline = None if wait_s is None else time.monotonic() + wait_s
         while True:
-            row = self.conn.execute(
-                "INSERT INTO lease VALUES (%(house)s, %(owner)s, 1, now() + make_interval(secs => %(s)s)) "
-                "ON CONFLICT (house) DO UPDATE SET owner = EXCLUDED.owner, epoch = lease.epoch + 1, expires = EXCLUDED.expires "
-                "WHERE lease.expires < now() RETURNING epoch", {"house": self.house, "owner": owner, "s": self.lease_s}).fetchone()
+            try:
+                row, holder, left = self._try_lease(owner)
+            except psycopg.OperationalError as exc:          # a standby outlives a database restart
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise JournalError(f"house {self.house}: the database cannot be reached ({exc})") from exc
+                log.warning("house %s: waiting for the database (%s)", self.house, exc)
+                time.sleep(min(1.0, self.lease_s / 3))
+                continue
             if row:
                 break
-            holder, left = self.conn.execute("SELECT owner, extract(epoch FROM expires - now()) FROM lease WHERE house = %s", [self.house]).fetchone()
             if deadline is not None and time.monotonic() >= deadline:
                 self.conn.close()
-                raise JournalError(f"house {self.house} is owned by {holder} for {max(0.0, float(left)):.1f} s more")
-            time.sleep(min(max(float(left), 0.0) + 0.01, self.lease_s / 10, 1.0))
+                raise JournalError(f"house {self.house} is owned by {holder} for {max(0.0, left):.1f} s more")
+            time.sleep(min(max(left, 0.0) + 0.01, self.lease_s / 10, 1.0))
         self.owner, self.epoch = owner, row[0]
         log.info("house %s: lease taken by %s, epoch %d", self.house, owner, self.epoch)
         self.keeper = LeaseKeeper(self, on_lost).start()
         return self
+
+    def _try_lease(self, owner: str) -> tuple[Any, str, float]:
+        """(the new epoch's row or None, the holder, seconds left on its lease)."""
+        if self.conn.closed or self.conn.broken:
+            self.conn = connect(self.dsn, self.lease_s)
+        row = self.conn.execute(
+            "INSERT INTO lease VALUES (%(house)s, %(owner)s, 1, now() + make_interval(secs => %(s)s)) "
+            "ON CONFLICT (house) DO UPDATE SET owner = EXCLUDED.owner, epoch = lease.epoch + 1, expires = EXCLUDED.expires "
+            "WHERE lease.expires < now() RETURNING epoch", {"house": self.house, "owner": owner, "s": self.lease_s}).fetchone()
+        if row:
+            return row, owner, 0.0
+        holder, left = self.conn.execute("SELECT owner, extract(epoch FROM expires - now()) FROM lease WHERE house = %s", [self.house]).fetchone()
+        return None, holder, float(left)
 
     def renew(self, conn: psycopg.Connection[Any]) -> None:
         """Extend the lease if this owner and epoch still hold it, else raise `Fenced`."""
@@ -298,8 +319,8 @@ def connect(dsn: str, lease_s: float) -> psycopg.Connection[Any]:
                            options=f"-c idle_in_transaction_session_timeout={ms} -c lock_timeout={ms}")
 
 
-def open_journal(location: str | Path, codec: Codec, house_id: str, new: bool, **lease: Any) -> Journal | PgJournal:
+def open_journal(location: str | Path, codec: Codec, house_id: str, new: bool) -> Journal | PgJournal:
     """The backend a location names: `postgresql://…#house`, or a SQLite file."""
     if is_postgres(location):
-        return PgJournal.open(str(location), codec, house_id, new, **lease)
+        return PgJournal.open(str(location), codec, house_id, new)
     return Journal.open(location, codec, house_id, new)

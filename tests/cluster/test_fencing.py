@@ -87,6 +87,7 @@ def test_a_clean_close_hands_the_lease_back_at_once(postgres, request):
 FENCED_ENGINE = """
 import sys
 from cloud.domains import house_codec
+from cloud.kernel.engine import Engine
 from cloud.kernel.pgstore import PgJournal
 from tests.core.test_replay import busy_sale
 d = busy_sale()
