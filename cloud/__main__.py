@@ -1,8 +1,10 @@
 """The house's engine process: the only place that wires the journal, the kernel and MQTT together.
 
-    ./hall arbiter [--config FILE] [--journal PATH] [--port N] [--new]
+    ./hall arbiter [--config FILE] [--journal PATH | postgresql://HOST:PORT/DB] [--house ID] [--port N] [--new]
 Resumes the house whose journal is given (snapshot + journal), or with --new creates it; loads the
-config's sale if the house does not have it yet; then serves until SIGTERM.
+config's sale if the house does not have it yet; then serves until SIGTERM. A PostgreSQL journal
+(docs/cluster.md) holds many houses: --house names this one, and the arbiter waits for its lease
+(a standby) before it serves.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from cloud.core.outbound import catalog_publication, lot_publication
 from cloud.domains import house_codec, new_house
 from cloud.kernel.domain import Publication
 from cloud.kernel.engine import Engine, run_sync
-from cloud.kernel.store import Journal, JournalError
+from cloud.kernel.pgstore import is_postgres, open_journal
+from cloud.kernel.store import JournalError
 from cloud.transports.mqtt import MqttTransport, RateLimit
 from cloud.transports.published import published_seq
 
@@ -33,7 +36,7 @@ class Arbiter:
     def __init__(self, config: Config, new: bool = False):
         self.config = config
         house = new_house(config)
-        self.journal = Journal.open(config.arbiter.journal, house_codec(house), config.sale.hall, new)
+        self.journal = open_journal(config.arbiter.journal, house_codec(house), config.sale.hall, new)
         self.transport: MqttTransport | None = None
         self.engine = Engine(house, self.journal, self._publish, batch_max=config.arbiter.batch_max)
         if config.sale.id not in self.auctions.sales:
@@ -85,7 +88,8 @@ class Arbiter:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hall arbiter", description="Run the house's engine (the arbiter).")
     parser.add_argument("--config", help="TOML file (default: deploy/demo.toml)")
-    parser.add_argument("--journal", help="override arbiter.journal")
+    parser.add_argument("--journal", help="override arbiter.journal: a SQLite file, or postgresql://host:port/db#house")
+    parser.add_argument("--house", help="the house in a PostgreSQL journal (sets its #house)")
     parser.add_argument("--port", type=int, help="override broker.port")
     parser.add_argument("--new", action="store_true", help="create a new house (the journal must not exist yet)")
     args = parser.parse_args(argv)
@@ -93,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     config = load(args.config)
     if args.journal:
         config = replace(config, arbiter=replace(config.arbiter, journal=args.journal))
+    if args.house and is_postgres(config.arbiter.journal):
+        config = replace(config, arbiter=replace(config.arbiter, journal=f"{config.arbiter.journal.split('#')[0]}#{args.house}"))
     if args.port:
         config = replace(config, broker=replace(config.broker, port=args.port))
     try:

@@ -58,12 +58,13 @@ PRIVATE_LOG = "log_dest file {data}/mosquitto.log\nlog_type error\nlog_type warn
 @dataclass(frozen=True)
 class Bridge:
     """The hall broker's connection to the cloud broker."""
-    address: str                      # host:port of the cloud broker
+    address: str                      # host:port of the cloud broker; several, space-separated, fail over in turn (a cluster's nodes)
     hall: str
     sale: str
     cafile: str = ""                  # TLS and credentials, when the cloud broker asks for them
     username: str = ""
     password: str = ""
+    try_private: bool = True          # Mosquitto's bridge flag; NATS refuses it: False for a NATS cluster
 
 
 def bridge_config(bridge: Bridge) -> str:
@@ -72,7 +73,7 @@ def bridge_config(bridge: Bridge) -> str:
     incoming = [topics.HALL_RESULT, topics.HALL_NOTICE]
     client_id = bridge.username or f"bridge-{hall}"           # the cloud broker makes a login its client id
     lines = [f"connection bridge-{hall}", f"address {bridge.address}", f"remote_clientid {client_id}",
-             "cleansession false", "try_private true", "start_type automatic", "keepalive_interval 5",
+             "cleansession false", f"try_private {str(bridge.try_private).lower()}", "start_type automatic", "keepalive_interval 5",
              "restart_timeout 1 2", "notifications true", f"notification_topic {topics.HALL_BRIDGE.format(hall=hall)}"]
     lines += [f"topic {t.format(hall=hall)} out 1" for t in outgoing]
     lines += [f"topic {topics.HALL_VIDEO.format(hall=hall)} out 0"]          # a late frame is worth nothing
