@@ -98,7 +98,7 @@ def _new_order(house: House, state: MarketState, policy: MarketPolicy, plan: Pos
     status = book_status(state, kind, spec.category, ts)
     if status == "halted":
         raise Refusal(Code.MARKET_HALTED, f"trading in {kind} is halted by the house: cancels only")
-    check_band(state, policy, kind, price)
+    check_band(house, policy, kind, price)
     maker_bps, taker_bps = fees_for(state, policy, kind, spec.category)
     hold = hold_for(plan, ids, side, account, kind, currency, price, quantity, max(maker_bps, taker_bps), f"order {order_id}")
     order = MarketOrder(key, account, order_id, kind, side, price, quantity, quantity, tif, until_ms, maker_bps, taker_bps,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloud.core.refusal import Refusal
+from cloud.kernel.domain import House
 from cloud.market.state import MarketState
+from cloud.marketdata.state import valuation
 from shared.codes import Code
 from shared.money import basis_points, format_amount
 
@@ -38,14 +40,20 @@ def hold_needed(price: int, quantity: int, fee_bps: int) -> int:
     return notional + fee(notional, fee_bps)
 
 
-def reference_price(state: MarketState, kind: str) -> int | None:
-    """The price a new order's band is measured from: the last trade, else the house's reference, else none.
-    (Issue 14's valuation slots in here, between the last trade and the house's reference.)"""
-    return state.last_price.get(kind, state.references.get(kind))
+def reference_price(house: House, kind: str) -> int | None:
+    """The price a new order's band is measured from: the last trade, else the kind's valuation (its trades in
+    every channel, its neighbouring grades' line, or the house's estimate: docs/valuation.md), else the
+    house's reference (a house without the market data), else none."""
+    state: MarketState = house["market"]
+    last = state.last_price.get(kind)
+    if last is not None:
+        return last
+    value = valuation(house, kind)
+    return value if value is not None else state.references.get(kind)
 
 
-def check_band(state: MarketState, policy: MarketPolicy, kind: str, price: int) -> None:
-    reference = reference_price(state, kind)
+def check_band(house: House, policy: MarketPolicy, kind: str, price: int) -> None:
+    reference = reference_price(house, kind)
     if reference is None:
         return
     low, high = reference - reference * policy.band_percent // 100, reference + reference * policy.band_percent // 100

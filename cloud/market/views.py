@@ -22,7 +22,7 @@ def depth(house: House, state: MarketState, policy: MarketPolicy, kind: str, seq
                      for p in islice(prices, policy.depth_levels))
     status = book_status(state, kind, house["custody"].kinds[kind].category, ts)
     return wire.Depth(kind, policy.currency, status, levels(book.bids, reversed(book.bid_prices)),
-                      levels(book.asks, book.ask_prices), state.last_price.get(kind), reference_price(state, kind), seq)
+                      levels(book.asks, book.ask_prices), state.last_price.get(kind), reference_price(house, kind), seq)
 
 
 def clock_state(state: MarketState, clock_id: str, seq: int) -> wire.ClockState:

@@ -16,7 +16,7 @@ from cloud.marketdata.valuation import ValuationRules
 from cloud.marketdata.views import kind_market
 from shared import messages, topics
 
-NAME = "marketdata"
+NAME = md.NAME
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from functools import singledispatch
 from typing import Any
 
 from cloud.custody import events as custody_ev
+from cloud.kernel.domain import House
 from cloud.ledger import events as ledger_ev
 from cloud.ledger.accounts import parse
 from cloud.market import events as market_ev
 from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between, from_trades, house_estimate
 from shared.backoffice import STAMP_GRADES, KindSpec
 
+NAME = "marketdata"
 CHANNELS = ("exchange", "clock", "issue", "hall")
 
 
@@ -93,6 +95,13 @@ def grade_rank(spec: KindSpec) -> int:
     if spec.grade.scale == "stamp":
         return len(STAMP_GRADES) - STAMP_GRADES.index(spec.grade.value)
     return int("".join(c for c in spec.grade.value if c.isdigit()))
+
+
+def valuation(house: House, kind: str) -> int | None:
+    """The kind's current value, for the exchange's price band (None: no value, or no market data in this house)."""
+    state: MarketDataState | None = house.states.get(NAME)
+    market = state.kinds.get(kind) if state is not None else None
+    return market.value.value if market is not None else None
 
 
 # ---- recording and re-valuing -----------------------------------------------------------------

@@ -23,6 +23,7 @@ from cloud.marketdata import state as md
 from cloud.marketdata.domain import MarketDataDomain, MarketDataPolicy
 from cloud.marketdata.valuation import Assessed, ValuationRules
 from shared import topics
+from shared.codes import Code
 from shared.backoffice import Grade
 from tests.ledger.driver import DRAGON, PENNY_BLACK
 from tests.market.driver import KIND, Market
@@ -199,3 +200,16 @@ def test_the_journal_through_the_house_codec_rebuilds_the_same_histories(tmp_pat
     journal.close()
     rebuilt = read_house(tmp_path / "h.sqlite3", config)
     assert rebuilt["marketdata"].kinds[KIND].history == data(m).kinds[KIND].history
+
+
+def test_the_exchange_bands_a_kind_without_trades_around_its_valuation():
+    m = ready("alice", "bob")
+    for grade, price in (("MS-60", 100_000), ("MS-70", 200_000)):
+        kind = f"dragon-{grade}"
+        m.define(dataclasses.replace(DRAGON, kind=kind, grade=Grade("sheldon", grade)))
+        m.deposit_item("alice", f"lot-{grade}", kind, 5)
+        m.order("alice", "sell", 1, price, kind=kind)
+        m.order("bob", "buy", 1, price, kind=kind)
+    assert data(m).kinds[KIND].value == Assessed(150_000, "estimate", "estimate", 2, 0)      # MS-65, halfway
+    assert m.order("bob", "buy", 1, 100_000).code == Code.OUTSIDE_BAND
+    assert m.order("bob", "buy", 1, 150_000).ok
