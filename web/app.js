@@ -15,7 +15,11 @@
   // The cloud broker makes a bidder's login its client id (no login can take another's session), so
   // one login has one live connection: the newest window of this browser takes it, the others stop
   // (two windows reconnecting in turn would push each other off the broker forever).
+  // Another device cannot be told: a connection dropped soon after it was made, three times running,
+  // is taken as one (and this page stops, leaving the other connected).
   const windows = "BroadcastChannel" in window ? new BroadcastChannel("hall-bidder-login") : null;
+  const QUICK_DROP_MS = 5000, QUICK_DROPS = 3;
+  let connectedAt = 0, quickDrops = 0;
   const AVATAR = /^avatars\/([A-Za-z0-9_.-]+)\.(png|jpg)$/;        // shared/avatars.py: avatar_ref()
 
   const topic = (name, account = state.me) => state.cfg.topics[name].replace("{account}", account);
@@ -45,11 +49,17 @@
     if (windows) windows.onmessage = (event) => { if (state.client && event.data.account === state.me) takenOver(); };
   }
 
-  function takenOver() {
+  function takenOver(where = "window") {
     state.client.end(true);
     $("login").hidden = false;
-    $("login-error").textContent = "this account is now open in another window: log in again to bid here";
-    link(false, "taken over by another window");
+    $("login-error").textContent = `this account is now open in another ${where}: log in again to bid here`;
+    link(false, `taken over by another ${where}`);
+  }
+
+  function dropped() {
+    quickDrops = connectedAt && Date.now() - connectedAt < QUICK_DROP_MS ? quickDrops + 1 : 0;
+    connectedAt = 0;
+    if (quickDrops >= QUICK_DROPS) takenOver("device");
   }
 
   // ---- registration (the house approves it; nothing is bid through the server) --------------------
@@ -93,6 +103,7 @@
     event.preventDefault();
     state.me = $("account").value.trim();
     $("login-error").textContent = "";
+    quickDrops = 0;
     const client = mqtt.connect(state.cfg.broker_url, {
       username: state.me, password: $("password").value, protocolVersion: 4, clean: true,
       clientId: `web-${state.me}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000, connectTimeout: 8000,
@@ -103,6 +114,7 @@
     client.on("connect", connected);
     client.on("reconnect", () => link(false, "reconnecting…"));
     client.on("offline", () => link(false, "offline: reconnecting"));
+    client.on("close", dropped);
     if (windows) windows.postMessage({ account: state.me });
     client.on("error", (err) => {
       if (err && (err.code === 4 || err.code === 5 || /authori|bad user/i.test(err.message || ""))) {
@@ -115,6 +127,7 @@
   }
 
   function connected() {
+    connectedAt = Date.now();
     link(true, "connected");
     const t = state.cfg.topics;
     state.client.subscribe([t.lot, t.catalog, t.message, topic("result")], { qos: 1 });
