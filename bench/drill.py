@@ -499,7 +499,9 @@ def hostile_logins(t: Topology, phase_s: float = 15.0) -> dict[str, Any]:
     t.press(13, 1_000)
     settled = lambda: answered(t, [after, *t.hall_bids_sent()])  # noqa: E731
     until(lambda: settled() or t.arbiter.poll() is not None, timeout=60)
-    alive = all(p.poll() is None for p in (t.arbiter, t.hall, t.page)) and all(b.process and b.process.poll() is None for b in (t.cloud, t.hall_broker))
+    alive = {name: process is not None and process.poll() is None for name, process in
+             (("arbiter", t.arbiter), ("hall_box", t.hall), ("page", t.page), ("cloud_broker", t.cloud.process), ("hall_broker", t.hall_broker.process))}
+    answering = {"arbiter_and_hall_box": settled(), "page": page_answers(t.page_url)}
     done = {b.get("bid_id") for _, _, b in t.room.seen if b.get("type") in ("bid_result", "error")}
     honest = calm_sent + attacked_sent + t.hall_bids_sent() + [after]
     replies = sum(1 for _, topic, _ in t.room.seen[before:] if topic == topics.BIDDER_RESULT.format(account=ATTACKER))
@@ -508,7 +510,8 @@ def hostile_logins(t: Topology, phase_s: float = 15.0) -> dict[str, Any]:
                   attack=attacked_with["sent"], registration_answers=attacked_with["registration_answers"], attacker_replies=replies, honest_unanswered=[b for b in honest if b not in done],
                   online_bids_calm=len(calm_sent), online_bids_attacked=len(attacked_sent), paddle_bids=len(t.hall_bids_sent()),
                   p99_calm_ms=round(calm_p99 * 1000, 1), p99_attacked_ms=round(attacked_p99 * 1000, 1),
-                  p99_ratio=round(attacked_p99 / calm_p99, 2), processes_alive_and_answering=alive and settled() and page_answers(t.page_url),
+                  p99_ratio=round(attacked_p99 / calm_p99, 2), processes_alive_and_answering=all(alive.values()) and all(answering.values()),
+                  alive_after=alive, answering_after=answering,
                   retained_junk_left=retained_on(t.cloud, ATTACKER, t.login("arbiter")), role_client_ids_taken=role_ids_taken(t.cloud))
 
 
