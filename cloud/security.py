@@ -6,9 +6,10 @@ Who may do what (the ACL, one line per role because the topic prefix names the p
   own results and notices and the public sale topics;
 - the house (`house`: ./hall account, the account desk): publish account commands and
   avatars under auction/house/, read its own results;
-- an online bidder (any other account): publish only its own bids, maxima, PIN and presence, read
-  only its own results, the public sale topics, avatars and the halls' video. Nobody else can
-  publish lot state or results.
+- an online bidder or collector (any other account): publish only its own inbound topics (bids,
+  maxima, PIN, presence, payout requests, orders...), read only what the arbiter writes for it
+  (results, statement, holdings, notices) and the public topics (sales, markets, avatars, video);
+  the lines are derived from `shared/topics.py`. Nobody else can publish lot state or results.
 Passwords are stored hashed by mosquitto_passwd (PBKDF2-SHA512).
 """
 from __future__ import annotations
@@ -29,15 +30,9 @@ topic write {root}/house/#
 topic read {root}/arbiter/house/#
 
 {halls}
-# Every online bidder: only its own bids, PIN and presence; only its own results; the public topics.
-pattern write {root}/bidder/%u/bid
-pattern write {root}/bidder/%u/max
-pattern write {root}/bidder/%u/pin
-pattern write {root}/bidder/%u/presence
-pattern read {root}/arbiter/bidder/%u/#
-pattern read {root}/arbiter/sale/#
-pattern read {root}/house/avatar/#
-pattern read {root}/hall/+/video
+# Every online bidder (any other login): from shared/topics.py, only its own inbound topics, only its
+# own results, statements and notices, and the public topics.
+{bidders}
 """
 HALL_ACL = """\
 user hall-{hall}
@@ -48,8 +43,27 @@ topic read {root}/arbiter/sale/#
 """
 
 
+PUBLIC = ("everyone", "online bidders", "hall boxes, pages")    # subscribers that mean anyone logged in
+
+
+def bidder_acl() -> str:
+    """A bidder's lines, derived from the topic map so a new topic cannot be forgotten here: write its
+    own `{account}` topics to the arbiter, read the arbiter's `{account}` topics for it, read the public."""
+    lines = []
+    for topic in topics.ALL:
+        own = f"{topics.ROOT}/" + topic.pattern.replace("{account}", "%u")
+        if "{account}" in topic.pattern and topic.subscriber == "arbiter":
+            lines.append(f"pattern write {own}")
+        elif "{account}" in topic.pattern and topic.publisher == "arbiter":
+            lines.append(f"pattern read {own}")
+        elif topic.subscriber in PUBLIC:
+            lines.append(f"pattern read {topic.filter()}")
+    return "\n".join(lines)
+
+
 def acl(halls: list[str]) -> str:
-    return ACL.format(root=topics.ROOT, halls="\n".join(HALL_ACL.format(root=topics.ROOT, hall=h) for h in halls))
+    return ACL.format(root=topics.ROOT, halls="\n".join(HALL_ACL.format(root=topics.ROOT, hall=h) for h in halls),
+                      bidders=bidder_acl())
 
 
 def write_passwords(path: Path, users: dict[str, str]) -> None:
