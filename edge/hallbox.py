@@ -1,9 +1,9 @@
 """The hall box: paddles in, bids out, answers back; one loop thread owns every decision.
 
 Threads and what they may do:
-- gpiozero callbacks (button edges, with the edge's tick) and the sampler thread only put events
-  on the queue; the sampler thread takes the HX711 readings that the sampler process
-  (hardware/sampler.py, real-time priority, no thread of ours to pre-empt it) clocked in;
+- gpiozero callbacks (button edges, with the edge's tick) and the sampler link (HX711 readings with
+  the time they were read, from the sampler process: hardware/sampler.py, real-time priority, no
+  thread of ours to pre-empt a read) only put events on the queue;
 - the link thread (MQTT) only puts received messages and link changes on the queue;
 - the loop thread takes events one at a time: press trackers, the outbox (SQLite), publishing.
 A bid is committed to the outbox before it is published and leaves when its answer arrives; when
@@ -28,7 +28,7 @@ from edge.core.hall import BidRecord, HallState, PaddleState, bid_amount
 from edge.link import Link, LinkState
 from edge.store import HallStore
 from hardware.paddle import Paddle
-from hardware.ports import SensorError
+from hardware.sampler import Fault, Reading
 from shared import messages, topics
 from shared.avatars import avatar_ref, check_avatar
 from shared.messages import ProtocolError, decode, encode
@@ -82,6 +82,14 @@ class Auctioneer:
     fields: dict[str, Any]
 
 
+def sampled(item: Reading | Fault) -> Sample | SensorFault:
+    """A reading from the sampler process as an event of the loop (its time is the factory's: both are
+    time.monotonic)."""
+    if isinstance(item, Fault):
+        return SensorFault(item.paddle, item.message)
+    return Sample(item.paddle, item.raw, int(item.at * 1_000_000))
+
+
 class HallBox:
     def __init__(self, config: HallBoxConfig, paddles: list[Paddle], store: HallStore, ticks: Callable[[], float],
                  simulator: Any = None, on_change: Callable[[HallState], None] | None = None,
@@ -113,8 +121,7 @@ class HallBox:
                          on_delivered=lambda mid: self.events.put(Delivered(mid)),
                          will=(presence, encode(messages.Presence(online=False))))
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._loop, name="hall-loop", daemon=True),
-                         threading.Thread(target=self._sample, name="hall-sampler", daemon=True)]
+        self._threads = [threading.Thread(target=self._loop, name="hall-loop", daemon=True)]
 
     # ---- lifecycle --------------------------------------------------------------------------
     def start(self) -> "HallBox":
@@ -145,6 +152,7 @@ class HallBox:
             self.events.put(Edge(number, False, self._edge_us(button.inactive_time)))
 
         button.when_pressed, button.when_released = closed, opened
+        paddle.load_cell.listen(lambda item: self.events.put(sampled(item)))
 
     def arbiter_now_ms(self) -> int:
         """The arbiter's clock as this box estimates it: the lot state's publication time plus the
@@ -158,23 +166,6 @@ class HallBox:
     def _edge_us(self, since: float | None) -> int:
         """The edge's own tick: the factory's clock minus how long the button has been in its state."""
         return int((self.ticks() - (since or 0.0)) * 1_000_000)
-
-    # ---- threads that only enqueue ----------------------------------------------------------
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            idle = True
-            for number, paddle in self.paddles.items():
-                if not paddle.load_cell.ready():
-                    continue
-                idle = False
-                try:
-                    raw = paddle.load_cell.read_raw()
-                except SensorError as fault:
-                    self.events.put(SensorFault(number, str(fault)))
-                    continue
-                self.events.put(Sample(number, raw, int(self.ticks() * 1_000_000)))
-            if idle:
-                time.sleep(0.0005)
 
     # ---- the loop ---------------------------------------------------------------------------
     def submit(self, action: str, **fields: Any) -> None:

@@ -72,14 +72,16 @@ class WatchedClock:
 
     @value.setter
     def value(self, level: bool) -> None:
+        """Timed from before the rising write to after the falling one: a stall inside either write
+        is counted too (the phase can only be overestimated, by the writes' few microseconds)."""
         if level:
-            self.pin.value = True
             self.high_since = time.perf_counter_ns()
+            self.pin.value = True
         else:
+            self.pin.value = False
             if self.high_since:
                 self.longest_high_ns = max(self.longest_high_ns, time.perf_counter_ns() - self.high_since)
                 self.high_since = 0
-            self.pin.value = False
 
     def deinit(self) -> None:
         self.pin.deinit()
@@ -120,6 +122,7 @@ class HX711LoadCell:
         value = self.driver._read_channel_raw(self.gain)
         if self.clock.longest_high_ns > HIGH_LIMIT_NS:
             self.discarded += 1
+            self._stale_gain = self.gain != upstream.HX711.CHAN_A_GAIN_128   # a reset chip is back at A/128
             raise SensorError(f"clock held high {self.clock.longest_high_ns // 1000} us (limit 60): the chip may "
                               "have powered down mid-read; sample discarded")
         if self._stale_gain:                       # the first conversion after a gain change is old

@@ -10,8 +10,7 @@ from typing import Any
 from gpiozero import Button
 
 from hardware.hx711 import HX711LoadCell
-from hardware.ports import LoadCell
-from hardware.sampler import DEFAULT_PRIORITY, Sampler, Tally
+from hardware.sampler import DEFAULT_PRIORITY, SampledCell, Sampler, Tally
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class PaddleWiring:
 class Paddle:
     number: int
     button: Button
-    load_cell: LoadCell
+    load_cell: SampledCell         # a LoadCell whose reads happen in the sampler process
 
     def close(self) -> None:
         self.button.close()

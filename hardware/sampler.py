@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -105,39 +106,44 @@ def go_realtime(priority: int) -> str:
 
 
 def serve(conn: Connection) -> None:
-    """Read every cell as its conversion becomes ready until told to stop (None) or orphaned (EOF)."""
-    source, priority = conn.recv()
-    refused = go_realtime(priority)
+    """Read every cell as its conversion becomes ready until told to stop (None) or orphaned."""
     try:
-        bank = source.open()
-    except (OSError, RuntimeError, ValueError, ImportError) as exc:
-        conn.send(Failed(f"the load cells could not be opened: {exc}"))
-        return
-    period = min((cell.sample_period_ms for cell in bank.cells.values()), default=0.0)
-    conn.send(Started(tuple(bank.cells), period, refused))
+        source, priority = conn.recv()
+        refused = go_realtime(priority)
+        try:
+            bank = source.open()
+        except (OSError, RuntimeError, ValueError, ImportError) as exc:
+            conn.send(Failed(f"the load cells could not be opened: {exc}"))
+            return
+        try:
+            conn.send(Started(tuple(bank.cells), min(c.sample_period_ms for c in bank.cells.values()), refused))
+            _sample(bank, conn)
+        finally:
+            for cell in bank.cells.values():
+                cell.close()
+    except (EOFError, OSError):                    # the hall box's process is gone
+        pass
+
+
+def _sample(bank: CellBank, conn: Connection) -> None:
+    period_s = min(c.sample_period_ms for c in bank.cells.values()) / 1000
     gc.disable()                                   # a collection mid-read would hold the clock high
     due = dict.fromkeys(bank.cells, 0.0)           # when each cell's next conversion may be ready
     tallied = time.monotonic()
-    try:
-        while True:
-            while conn.poll():
-                order = conn.recv()
-                if order is None:
-                    conn.send(bank.tally())
-                    return
-                bank.obey(order)
-            if _read_ready(bank, conn, due, period / 1000):
-                continue
-            if time.monotonic() - tallied > TALLY_EVERY_S:
+    while True:
+        while conn.poll():
+            order = conn.recv()
+            if order is None:
                 conn.send(bank.tally())
-                gc.collect()                       # between reads: the next conversion is milliseconds away
-                tallied = time.monotonic()
-            conn.poll(max(POLL_S, min(due.values()) - time.monotonic()))   # an order wakes it at once
-    except EOFError:                               # the hall box's process is gone
-        pass
-    finally:
-        for cell in bank.cells.values():
-            cell.close()
+                return
+            bank.obey(order)
+        if _read_ready(bank, conn, due, period_s):
+            continue
+        if time.monotonic() - tallied > TALLY_EVERY_S:
+            conn.send(bank.tally())
+            gc.collect()                           # between reads: the next conversion is milliseconds away
+            tallied = time.monotonic()
+        conn.poll(max(POLL_S, min(due.values()) - time.monotonic()))   # an order wakes it at once
 
 
 def _read_ready(bank: CellBank, conn: Connection, due: dict[int, float], period_s: float) -> bool:
@@ -167,9 +173,18 @@ class SampledCell:
         self.sampler, self.paddle, self.sample_period_ms = sampler, paddle, sample_period_ms
         self._kept: deque[Reading | Fault] = deque(maxlen=KEPT_READINGS)
         self._arrived = threading.Condition()
+        self._listener: Callable[[Reading | Fault], None] | None = None
         self.overwritten = 0            # readings that arrived while its reader lagged KEPT_READINGS behind
 
+    def listen(self, listener: Callable[[Reading | Fault], None]) -> None:
+        """Hand every reading to `listener` as it arrives (on the sampler link's thread) instead of
+        keeping it for read_raw: the hall box queues it at once, with the time it was read."""
+        self._listener = listener
+
     def deliver(self, item: Reading | Fault) -> None:
+        if self._listener is not None:
+            self._listener(item)
+            return
         with self._arrived:
             self.overwritten += len(self._kept) == KEPT_READINGS
             self._kept.append(item)

@@ -52,13 +52,26 @@ def test_the_driver_discards_a_read_whose_clock_stayed_high(monkeypatch):
     chip, factory = wired()
     sensor = cell(factory)
     good_reads(sensor, 1)
-    resets = chip.power_downs
+    resets, discarded = chip.power_downs, sensor.discarded
     monkeypatch.setattr(upstream.microcontroller, "delay_us", lambda us: time.sleep(200e-6))
     while not sensor.ready():
         time.sleep(0.001)
     with pytest.raises(SensorError, match="held high"):
         sensor.read_raw()
-    assert chip.power_downs > resets and sensor.discarded == 1
+    assert chip.power_downs > resets and sensor.discarded == discarded + 1
+
+
+def test_after_a_reset_the_first_conversion_at_the_default_gain_is_not_taken(monkeypatch):
+    chip, factory = wired(offset=0, force=lambda t: 1_000.0)
+    sensor = cell(factory, gain=upstream.HX711.CHAN_A_GAIN_64)
+    assert good_reads(sensor, 1) == [50_000]
+    with monkeypatch.context() as slow:
+        slow.setattr(upstream.microcontroller, "delay_us", lambda us: time.sleep(200e-6))
+        while not sensor.ready():
+            time.sleep(0.001)
+        with pytest.raises(SensorError):
+            sensor.read_raw()                   # the chip resets: back to channel A, gain 128
+    assert good_reads(sensor, 1) == [50_000], "a gain-128 conversion read as if it were gain 64"
 
 
 def test_the_sampler_process_delivers_every_reading_to_its_paddle():

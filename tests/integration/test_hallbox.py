@@ -188,7 +188,7 @@ def test_hall_box_killed_with_bids_in_its_outbox_delivers_them_after_restart(bro
     auctioneer.expect(command_id=command(auctioneer, "open_lot"), status="ok")
     arbiter.stop()                                    # nobody answers: bids stay in the outbox
     hall = start_hall()
-    assert any("hall box ready" in line for line in (hall.stdout.readline() for _ in range(3)))
+    assert any("hall box ready" in line for line in (hall.stdout.readline() for _ in range(6)))   # after pygame's banner and the narrator's first lines
     auctioneer.expect(type="presence", online=True, timeout=15)   # connected (and subscribed)
     time.sleep(0.5)                                   # tared
     for paddle, grams in [(11, 1_000), (12, 9_000)]:   # light, then hard whatever the sampling phase
