@@ -10,6 +10,7 @@ from typing import Any
 from cloud.custody import events as custody_ev
 from cloud.kernel.domain import House, Publication
 from cloud.ledger import events as ledger_ev
+from cloud.ledger.events import Phase
 from cloud.market import events as market_ev
 from cloud.marketdata import state as md
 from cloud.marketdata.valuation import ValuationRules
@@ -74,7 +75,8 @@ def touched(state: md.MarketDataState, events: list[Any]) -> dict[str, None]:
             kinds[state.issues[event.issue_id][0]] = None
         elif isinstance(event, custody_ev.KindDefined):
             kinds[event.spec.kind] = None
-        elif isinstance(event, ledger_ev.TransferRecorded) and event.transfer.ledger.startswith("units:"):
+        elif isinstance(event, ledger_ev.TransferRecorded) and event.transfer.ledger.startswith("units:") \
+                and event.transfer.phase in (Phase.POSTED, Phase.POST):                # units moved: owners may change
             kinds[event.transfer.ledger.removeprefix("units:")] = None
     for kind in list(kinds):
         found = state.grades.get(kind)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import singledispatch
+from itertools import islice
 from typing import Any
 
 from cloud.custody import events as custody_ev
@@ -143,7 +144,9 @@ def _assess(state: MarketDataState, kind: str, ts: int, number: int, always: boo
 
 
 def own_value(state: MarketDataState, market: KindMarket, ts: int) -> Assessed | None:
-    return from_trades([Priced(t.ts, t.quantity, t.price) for t in market.trades if not t.group], ts, state.rules)
+    """From the window's worth of the latest unit-priced trades (read from the end: the cost stays flat)."""
+    latest = islice((Priced(t.ts, t.quantity, t.price) for t in reversed(market.trades) if not t.group), state.rules.window)
+    return from_trades(list(latest)[::-1], ts, state.rules)
 
 
 def interpolated(state: MarketDataState, kind: str) -> Assessed | None:
