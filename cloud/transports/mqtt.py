@@ -35,7 +35,7 @@ from cloud.transports.guards import PinGate, PresenceCoalescer, RateLimit
 from cloud.transports.quarantine import Quarantine
 from cloud.transports.wire import to_command
 from cloud.market import wire as market_wire
-from shared import backoffice, messages, topics
+from shared import backoffice, messages, orders, topics
 from shared.codes import Code
 from shared.config import BrokerConfig
 from shared.mqtt import connect_and_wait, exit_if_network_dies, make_client, secure
@@ -50,13 +50,19 @@ EXPECTS: dict[str, type[messages.Message] | tuple[type[messages.Message], ...]] 
     topics.HOUSE_ACCOUNT.name: messages.AccountCommand, topics.HOUSE_SALE.name: messages.SaleCommand,
     topics.HOUSE_LEDGER.name: (backoffice.LedgerCommand, backoffice.LedgerQuery),
     topics.HOUSE_CUSTODY.name: (backoffice.CatalogCommand, backoffice.CustodyCommand),
-    topics.BIDDER_PAYOUT.name: backoffice.PayoutRequest,
+    topics.BIDDER_PAYOUT.name: backoffice.PayoutRequest, topics.HOUSE_ORDERS.name: orders.OrderCommand,
     **{topic.name: expected for topic, expected in market_wire.EXPECTS.items()},
 }
 LIMITS = {topics.HOUSE_SALE.name: messages.SALE_DEFINITION_BYTES + 4096}   # a sale's definition; every other kind: 4 KiB
-HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topics.HOUSE_CUSTODY, topics.HOUSE_MARKET)   # answered on HOUSE_RESULT
-RETAINED_BY_DESIGN = (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE)   # wills and notifications
-LIMITED_KINDS = {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin", **market_wire.LIMITED_KINDS}   # presence: coalesced
+HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topics.HOUSE_CUSTODY, topics.HOUSE_MARKET, topics.HOUSE_ORDERS)   # answered on HOUSE_RESULT
+# By topic name: a Topic is a frozen dataclass, whose hash and == walk every field (several us a message).
+INBOUND_NAMES = frozenset(t.name for t in topics.INBOUND)
+RETAINED_BY_DESIGN = frozenset(t.name for t in (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE))   # wills, notifications
+LIMITED_KINDS = {t.name: kind for t, kind in {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin",
+                                              **market_wire.LIMITED_KINDS}.items()}   # presence: coalesced instead
+# topics.parse tries every topic's pattern (~100 us with 39 topics); the arbiter sees few distinct
+# topic strings (one per bidder and kind), so remembering them takes parsing off the hot path.
+parse_topic = functools.lru_cache(maxsize=8192)(topics.parse)
 
 
 @dataclass(frozen=True)
@@ -73,8 +79,8 @@ class PinGiven:
 
 def inbound(topic_name: str, payload: bytes) -> tuple[Any | None, Publication | None]:
     """One received message -> (command, None) or (None, coded error for its sender)."""
-    parsed = topics.parse(topic_name)
-    if parsed is None or parsed[0] not in topics.INBOUND:
+    parsed = parse_topic(topic_name)
+    if parsed is None or parsed[0].name not in INBOUND_NAMES:
         log.warning("ignored a message on %r: not an inbound topic of the contract", topic_name)
         return None, None
     return read(*parsed, payload)
@@ -163,14 +169,14 @@ class MqttTransport:
 
     def _receive(self, msg: mqtt.MQTTMessage, ack: Any) -> Inbound:
         """The engine's item for one message; raises nothing it has handed on (the ack is only returned)."""
-        parsed = topics.parse(msg.topic)
-        if parsed is None or parsed[0] not in topics.INBOUND:
+        parsed = parse_topic(msg.topic)
+        if parsed is None or parsed[0].name not in INBOUND_NAMES:
             log.warning("ignored a message on %r: not an inbound topic of the contract", msg.topic)
             return Inbound(None, ack=ack)
         topic, params = parsed
-        if topic not in RETAINED_BY_DESIGN and not msg.payload:
+        if topic.name not in RETAINED_BY_DESIGN and not msg.payload:
             return Inbound(None, ack=ack)           # an empty payload clears a retained message (ours too): nothing to answer
-        if msg.retain and topic not in RETAINED_BY_DESIGN:
+        if msg.retain and topic.name not in RETAINED_BY_DESIGN:
             return Inbound(None, ack=ack, reply=self._refuse_retained(topic, params, msg))
         if msg.dup and self.quarantine.attempt(msg.topic, msg.payload):
             log.error("quarantined a message on %r (%d bytes): it stopped the arbiter twice", msg.topic, len(msg.payload))
@@ -180,7 +186,7 @@ class MqttTransport:
         finally:
             if msg.dup:
                 self.quarantine.survived(msg.topic, msg.payload)
-        kind = LIMITED_KINDS.get(topic)
+        kind = LIMITED_KINDS.get(topic.name)
         if kind and command is not None and not self.limit.allow(f"{params['account']}/{kind}", time.monotonic()):
             text = f"too many {kind} messages: at most {self.limit.rate:g} a second"
             return Inbound(None, ack=ack, reply=self._rate_limited(params["account"], text, _bid_id(command)))
@@ -201,8 +207,8 @@ class MqttTransport:
                                                      "retain", ref_of(topic, msg.payload)))
 
     def _malformed(self, topic_name: str, text: str) -> Publication | None:
-        parsed = topics.parse(topic_name)
-        return refusal(*parsed, messages.Error(Code.MALFORMED_JSON.name, text)) if parsed and parsed[0] in topics.INBOUND else None
+        parsed = parse_topic(topic_name)
+        return refusal(*parsed, messages.Error(Code.MALFORMED_JSON.name, text)) if parsed and parsed[0].name in INBOUND_NAMES else None
 
     @staticmethod
     def _rate_limited(account: str, text: str, ref: str | None = None) -> Publication:
