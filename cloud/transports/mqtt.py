@@ -59,7 +59,7 @@ HOUSE_DESK = (topics.HOUSE_ACCOUNT, topics.HOUSE_SALE, topics.HOUSE_LEDGER, topi
 INBOUND_NAMES = frozenset(t.name for t in topics.INBOUND)
 RETAINED_BY_DESIGN = frozenset(t.name for t in (topics.HALL_PRESENCE, topics.BIDDER_PRESENCE, topics.HALL_BRIDGE))   # wills, notifications
 LIMITED_KINDS = {t.name: kind for t, kind in {topics.BIDDER_BID: "bid", topics.BIDDER_MAX: "max_bid", topics.BIDDER_PIN: "pin",
-                                              **market_wire.LIMITED_KINDS}.items()}   # presence: coalesced instead
+                                              topics.BIDDER_PAYOUT: "payout", **market_wire.LIMITED_KINDS}.items()}   # presence: coalesced instead
 # topics.parse tries every topic's pattern (~100 us with 39 topics); the arbiter sees few distinct
 # topic strings (one per bidder and kind), so remembering them takes parsing off the hot path.
 parse_topic = functools.lru_cache(maxsize=8192)(topics.parse)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from cloud.pins import hash_pin
+from cloud.transports.mqtt import LIMITED_KINDS
 from shared import messages, topics
 from shared.messages import encode
 from shared.mqtt import EXIT_NETWORK_DEAD
@@ -174,6 +175,11 @@ def test_a_burst_of_maxima_is_rate_limited(room):
             answered.setdefault(body.get("bid_id") or body["ref"], body)
     limited = [a for a in answered.values() if a.get("code") == "RATE_LIMITED"]
     assert len(limited) >= 15 and all("max_bid" in a["message"] for a in limited)
+
+
+def test_every_kind_a_bidder_sends_is_rate_limited_or_coalesced():
+    from_bidders = {t.name for t in topics.INBOUND if "{account}" in t.pattern}
+    assert from_bidders - set(LIMITED_KINDS) == {topics.BIDDER_PRESENCE.name}
 
 
 def test_presence_toggles_are_coalesced(room):
