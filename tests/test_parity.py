@@ -6,10 +6,9 @@ import threading
 
 import pytest
 
-from cloud.core.commands import PlaceBid, RunCommand, SetMax
+from cloud.core.commands import BidOrder, Instruction, MaxOrder, PlaceBid, RunCommand, SetMax
 from cloud.kernel.engine import Inbound
 from cloud.parity import SpeedBump
-from shared import messages
 
 
 class Recorder:
@@ -52,7 +51,7 @@ def name_of(item: Inbound) -> str:
 
 
 def bid(bid_id: str, channel: str) -> Inbound:
-    return Inbound(PlaceBid(messages.Bid(bid_id=bid_id, lot="1", amount=100, currency="HKD"), channel, "alice" if channel == "online" else "hall1"))
+    return Inbound(PlaceBid(BidOrder(bid_id, "1", 100, "HKD"), channel, "alice" if channel == "online" else "hall1"))
 
 
 def drain(recorder: Recorder, count: int) -> list[tuple[str, float]]:
@@ -72,7 +71,7 @@ def test_an_online_bid_is_held_and_a_hall_bid_is_not(rig):
     clock, recorder, bump = rig
     bump.submit(bid("online-1", "online"))
     bump.submit(bid("hall-1", "hall"))
-    bump.submit(Inbound(RunCommand(messages.Command(command_id="c1", action="hammer"), "hall1")))
+    bump.submit(Inbound(RunCommand(Instruction("c1", "hammer"), "hall1")))
     bump.submit(Inbound(None, reply=None))
     assert drain(recorder, 3) == [("hall-1", 100.0), ("c1", 100.0), ("reply", 100.0)]
     clock.advance(0.125, bump)
@@ -86,7 +85,7 @@ def test_held_bids_keep_their_arrival_order_and_each_its_own_delay(rig):
     clock, recorder, bump = rig
     bump.submit(bid("a", "online"))
     clock.advance(0.0625, bump)
-    bump.submit(Inbound(SetMax(messages.MaxBid(bid_id="b", lot="1", amount=500, currency="HKD"), "bob")))
+    bump.submit(Inbound(SetMax(MaxOrder("b", "1", 500, "HKD"), "bob")))
     bump.submit(bid("c", "online"))
     clock.advance(0.1875, bump)
     assert drain(recorder, 1) == [("a", 100.25)]
