@@ -75,6 +75,8 @@ BIDDER_CLOCK = Topic("bidder_clock", "bidder/{account}/clock", "a user (trade PI
 BIDDER_APPLY = Topic("bidder_apply", "bidder/{account}/apply", "a user (trade PIN given)", "arbiter", 1, False, "issue_application")
 BIDDER_SUBSCRIBE = Topic("bidder_subscribe", "bidder/{account}/subscribe", "a user", "arbiter", 1, False, "subscription")
 HOUSE_MARKET = Topic("house_market", "house/market", "the house (fees, hours, halts, references, new issues)", "arbiter", 1, False, "market_command")
+HOUSE_ORDERS = Topic("house_orders", "house/orders", "the house (./hall orders)", "arbiter", 1, False, "order_command")
+OPEN_ORDERS = Topic("open_orders", "arbiter/house/orders", "arbiter", "the house (./hall orders list)", 1, True, "open_orders")
 USER_ORDERS = Topic("user_orders", "arbiter/user/{account}/orders", "arbiter", "that user", 1, True, "user_orders")
 MARKET_DEPTH = Topic("market_depth", "arbiter/market/book/{kind}/depth", "arbiter", "everyone", 1, True, "depth (best 10 levels)")
 MARKET_TAPE = Topic("market_tape", "arbiter/market/book/{kind}/tape", "arbiter", "everyone", 1, False, "trade")
@@ -87,7 +89,7 @@ ALL: tuple[Topic, ...] = (
     BIDDER_PRESENCE, HOUSE_ACCOUNT, HOUSE_SALE, HOUSE_AVATAR, HALL_RESULT, HALL_NOTICE, BIDDER_RESULT, HOUSE_RESULT, LOT_STATE,
     SALE_CATALOG, SALE_MESSAGE, SIM_PRESS, HOUSE_LEDGER, HOUSE_CUSTODY, BIDDER_PAYOUT, USER_STATEMENT, USER_HOLDINGS,
     USER_NOTICE, BIDDER_ORDER, BIDDER_CANCEL, BIDDER_AMEND, BIDDER_CLOCK, BIDDER_APPLY, BIDDER_SUBSCRIBE, HOUSE_MARKET,
-    USER_ORDERS, MARKET_DEPTH, MARKET_TAPE, MARKET_CLOCK, MARKET_ISSUE, KIND_MARKET,
+    USER_ORDERS, MARKET_DEPTH, MARKET_TAPE, MARKET_CLOCK, MARKET_ISSUE, HOUSE_ORDERS, OPEN_ORDERS, KIND_MARKET,
 )
 INBOUND: tuple[Topic, ...] = tuple(t for t in ALL if t.subscriber == "arbiter")
 
