@@ -98,7 +98,7 @@ def checked(message: messages.Message) -> messages.Message:
     return read
 
 
-def _when(at_ms: int) -> str:
+def when(at_ms: int) -> str:
     return datetime.fromtimestamp(at_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
@@ -118,7 +118,7 @@ def render(answer: dict[str, Any]) -> tuple[str, int]:
         lines = [f"  seq {n.get('seq')}  {n['kind']}: {n['text']}" for n in answer["notices"]]
         return "\n".join([f"notices of {answer['account']}:", *(lines or ["  none"])]), 0
     if kind == "statement":
-        lines = [f"  {_when(l['at_ms'])}  {l['phase']:<7} {quantity(l['amount'], l['ledger']):>22}  "
+        lines = [f"  {when(l['at_ms'])}  {l['phase']:<7} {quantity(l['amount'], l['ledger']):>22}  "
                  f"balance {quantity(l['balance'], l['ledger'])}, available {quantity(l['available'], l['ledger'])}  "
                  f"{l['transfer_id']} {l.get('reference', '')}".rstrip() for l in answer["lines"]]
         return "\n".join([f"statement of {answer['account']} (as of seq {answer['seq']}):", *(lines or ["  no transfers"]),

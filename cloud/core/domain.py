@@ -15,6 +15,7 @@ from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunC
 from cloud.core.catalog import LotSpec
 from cloud.core.refusal import Refusal
 from cloud.core.state import OPEN_STATUSES, AuctionState, apply, compact
+from cloud.core.views import open_orders
 from cloud.identity import events as identity_events
 from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
@@ -24,6 +25,7 @@ from shared.codes import Code
 from shared.messages import encode
 
 NAME = "auction"
+ORDER_CLOSING = (ev.OrderReleased, ev.OrderCancelled)    # with SettlementRecorded: the open orders list changed
 
 
 @dataclass
@@ -131,6 +133,8 @@ class AuctionDomain:
             elif isinstance(event, identity_events.PresenceChanged):
                 lots.update(auctions.open_sales())
         out = [p for sale in sorted(runs) if (p := outbound.catalog_publication(sale_state(house, sale)))]
+        if any(isinstance(e, ev.SettlementRecorded) or isinstance(e, ev.InSale) and isinstance(e.event, ORDER_CLOSING) for e in events):
+            out.append(Publication(topics.OPEN_ORDERS.format(), encode(open_orders(auctions.sales, auctions.settlements, seq)), retain=True))
         return out + [p for sale in sorted(lots) if (p := outbound.lot_publication(sale_state(house, sale), seq, ts))]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from cloud.core import events as ev
 from cloud.core.state import OPEN_STATUSES, AuctionState, LotRecord
 from shared import messages
+from shared.orders import OPEN_ORDERS_LISTED, OpenOrders, OrderLine
 from shared.money import format_amount
 
 HISTORY = 10   # accepted bids carried in the lot state for the auctioneer's screen
@@ -57,6 +58,16 @@ def catalog(state: AuctionState) -> messages.Catalog | None:
     lots = tuple(messages.CatalogLot(r.spec.lot, r.spec.title, r.spec.kind, r.status, r.spec.estimate_low, r.spec.estimate_high,
                                      r.current_bid if r.status == "sold" else None) for r in state.lots.values())
     return messages.Catalog(state.sale.sale, state.sale.currency, lots, state.current_lot)
+
+
+def open_orders(sales: dict[str, AuctionState], settlements: dict[str, ev.Settlement], seq: int) -> OpenOrders:
+    """The orders the house desk still has to settle, oldest first (what `./hall orders list` prints)."""
+    lines = []
+    for s in list(settlements.values())[:OPEN_ORDERS_LISTED]:
+        o = sales[s.sale].orders[s.order_id]
+        lines.append(OrderLine(o.order_id, s.sale, o.lot, o.title, o.buyer_label, s.buyer, s.consignor, o.currency, o.hammer,
+                               o.total, o.status, s.funds_hold is not None, s.due_at, s.release_at))
+    return OpenOrders(tuple(lines), len(settlements), seq)
 
 
 def invoice_text(order: ev.Order) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from cloud.config import ConfigError, sale_definition
 from cloud.core.commands import (BidOrder, CloseSale, Instruction, LoadSale, MaxOrder, PlaceBid, PressReading, RecordPress,
-                                 RunCommand, SetHallLink, SetMax)
+                                 RunCommand, SetHallLink, SetMax, SettleOrder)
 from cloud.custody.wire import catalog_command, custody_command
 from cloud.identity.commands import ManageAccount, SetPresence
 from cloud.ledger.wire import ledger_command, payout_request, required
@@ -48,6 +48,8 @@ def to_command(topic: topics.Topic, params: dict[str, str], message: Any) -> Any
         return message if isinstance(message, backoffice.LedgerQuery) else ledger_command(message)
     if topic is topics.HOUSE_CUSTODY:
         return catalog_command(message) if isinstance(message, backoffice.CatalogCommand) else custody_command(message)
+    if topic is topics.HOUSE_ORDERS:
+        return SettleOrder(message.command_id, message.action, message.order_id, message.reference, message.reason)
     if topic is topics.BIDDER_PAYOUT:
         return payout_request(message, params["account"])
     if topic in MARKET_TOPICS:
