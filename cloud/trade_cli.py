@@ -65,7 +65,7 @@ class Session:
         self.account = args.account
         self.inbox: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
         self.client = secure(make_client(f"trade-{args.account}-{uuid.uuid4().hex[:6]}"), args.account, args.password, broker.cafile)
-        self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, json.loads(m.payload)))
+        self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, json.loads(m.payload) if m.payload else {}))
         try:
             connect_and_wait(self.client, broker.host, broker.port)
         except (ConnectionError, OSError) as refused:
@@ -172,9 +172,12 @@ def render(answer: dict[str, Any]) -> tuple[str, int]:
 
 
 def show_orders(session: Session) -> tuple[str, int]:
-    session.listen(topics.USER_ORDERS.format(account=session.account))
-    held = session.wait(lambda body: body.get("type") == "user_orders", 2.0)
-    orders = held["orders"] if held else []
+    """Every open order is retained on its own topic: collect what the broker hands over at once."""
+    session.listen(f"{topics.ROOT}/arbiter/user/{session.account}/orders/+")
+    orders = []
+    while (held := session.wait(lambda body: body.get("type") == "open_order", 1.0)) is not None:
+        orders.append(held)
+    orders.sort(key=lambda o: o["seq"])
     lines = [f"  {o['order_id']:<16} {o['side']:<4} {o['remaining']:>6} of {o['quantity']:<6} {o['kind']} at {o['price']:,} "
              f"({o['tif']}, {o['status']})" for o in orders]
     return "\n".join([f"open orders of {session.account}:", *(lines or ["  none"])]), DONE

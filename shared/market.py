@@ -33,7 +33,7 @@ _BPS = _range(0, 1_000)                            # at most 10 %
 class Order(Message):
     """A limit order on a kind's book. `order_id` is the idempotency key and names the order ever after."""
     TYPE: ClassVar[str] = "order"
-    order_id: str = check(_ident)
+    order_id: str = check(_plain_id)              # names its retained topic
     kind: str = check(_plain_id)
     side: str = check(_one_of(*SIDES))
     quantity: int = check(_QUANTITY)
@@ -46,7 +46,7 @@ class Order(Message):
 @dataclass(frozen=True)
 class CancelOrder(Message):
     TYPE: ClassVar[str] = "cancel_order"
-    order_id: str = check(_ident)
+    order_id: str = check(_plain_id)
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class AmendOrder(Message):
     """A new open quantity (and price): a quantity decrease at the same price keeps the order's place;
     anything else cancels it and places `amend_id` as a new order."""
     TYPE: ClassVar[str] = "amend_order"
-    amend_id: str = check(_ident)
-    order_id: str = check(_ident)
+    amend_id: str = check(_plain_id)              # the new order's id, if the amend replaces the order
+    order_id: str = check(_plain_id)
     quantity: int = check(_QUANTITY)               # the open quantity wanted from now on
     price: int | None = check(_amount, None)
 
@@ -244,7 +244,9 @@ class IssueState(Message):
 
 
 @dataclass(frozen=True)
-class OpenOrder:
+class OpenOrder(Message):
+    """One of a user's open orders, retained on its own topic while it is open (cleared when it closes)."""
+    TYPE: ClassVar[str] = "open_order"
     order_id: str
     kind: str
     side: str
@@ -252,19 +254,11 @@ class OpenOrder:
     quantity: int
     remaining: int
     tif: str
-    status: str                   # resting | waiting
+    status: str                   # resting | waiting (for its book's open)
+    seq: int                      # when it was placed: the house's order of everything
     until_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class UserOrders(Message):
-    """A user's open orders (retained on their own topic)."""
-    TYPE: ClassVar[str] = "user_orders"
-    account: str
-    orders: tuple[OpenOrder, ...]
-    seq: int
 
 
 messages.TYPES.update({cls.TYPE: cls for cls in (Order, CancelOrder, AmendOrder, ClockListing, ClockAccept, IssueApplication,
                                                  Subscription, MarketCommand, OrderResult, Depth, Trade, ClockState,
-                                                 IssueState, UserOrders)})
+                                                 IssueState, OpenOrder)})

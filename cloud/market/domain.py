@@ -88,10 +88,11 @@ class MarketDomain:
         return out
 
     def settled(self, house: House, events: list[Any], seq: int, ts: int) -> list[Publication]:
-        """Public market data changed by a batch: depth (when it changed), the tape, clocks, issues; users' open orders."""
+        """Public market data changed by a batch: depth (when it changed), the tape, clocks, issues; each changed order
+        on its owner's retained topic (cleared when it closed)."""
         state: MarketState = house[self.name]
         kinds: dict[str, None] = {}
-        accounts: dict[str, None] = {}
+        orders: dict[str, None] = {}
         clock_ids: dict[str, None] = {}
         issue_ids: dict[str, None] = {}
         out = []
@@ -106,12 +107,11 @@ class MarketDomain:
                                    self.policy.currency, "clock", event.seq, event.ts), retain=False))
             if isinstance(event, (ev.HaltSet, ev.HoursSet)):
                 kinds.update(dict.fromkeys(state.books))
-            elif isinstance(event, ev.OrderAccepted):
-                accounts[event.account] = None
+            elif isinstance(event, (ev.OrderAccepted, ev.OrderWaits)):
+                orders[event.key] = None
             elif isinstance(event, BOOK_EVENTS):
                 kinds[event.kind] = None
-                keys = (event.taker, event.maker) if isinstance(event, ev.Traded) else (event.key,)
-                accounts.update(dict.fromkeys(key.split("/", 1)[0] for key in keys))
+                orders.update(dict.fromkeys((event.taker, event.maker) if isinstance(event, ev.Traded) else (event.key,)))
             elif isinstance(event, (ev.ClockListed, ev.ClockStarted, ev.ClockBought, ev.ClockWithdrawn)):
                 clock_ids[event.clock_id] = None
             elif isinstance(event, (ev.IssueOpened, ev.IssueAllocated)):
@@ -124,7 +124,11 @@ class MarketDomain:
                 out.append(_public(topics.MARKET_DEPTH.format(kind=kind), shown))
         out += [_public(topics.MARKET_CLOCK.format(clock=c), views.clock_state(state, c, seq)) for c in clock_ids]
         out += [_public(topics.MARKET_ISSUE.format(issue=i), views.issue_state(state, i, seq)) for i in issue_ids]
-        out += [_public(topics.USER_ORDERS.format(account=a), views.user_orders(state, a, seq)) for a in accounts]
+        for key in orders:
+            account, order_id = key.split("/", 1)
+            shown = views.open_order(state, key)
+            topic = topics.USER_ORDERS.format(account=account, order=order_id)
+            out.append(_public(topic, shown) if shown else Publication(topic, b"", retain=True))    # closed: cleared
         return out
 
 

@@ -41,11 +41,13 @@ def issue_state(state: MarketState, issue_id: str, seq: int) -> wire.IssueState:
     return wire.IssueState(terms, issue.status, sum(applied), allocations, seq)
 
 
-def user_orders(state: MarketState, account: str, seq: int) -> wire.UserOrders:
-    orders = (state.orders[k] for k in state.by_account.get(account, ()))
-    return wire.UserOrders(account, tuple(wire.OpenOrder(o.order_id, o.kind, o.side, o.price, o.quantity, o.remaining, o.tif,
-                                                         "waiting" if o.status == "waiting" else "resting", o.until_ms)
-                                          for o in orders), seq)
+def open_order(state: MarketState, key: str) -> wire.OpenOrder | None:
+    """An order as its owner sees it while it is open (None once it has closed)."""
+    o = state.orders.get(key)
+    if o is None:
+        return None
+    return wire.OpenOrder(o.order_id, o.kind, o.side, o.price, o.quantity, o.remaining, o.tif,
+                          "waiting" if o.status == "waiting" else "resting", o.seq, o.until_ms)
 
 
 def fill_notices(house: House, state: MarketState, policy: MarketPolicy, trade: ev.Traded) -> list[tuple[str, str]]:

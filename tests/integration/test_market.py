@@ -64,7 +64,7 @@ class Trader:
     def __init__(self, broker, account: str):
         self.account = account
         self.inbox = Listener(broker, topics.BIDDER_RESULT.format(account=account), topics.USER_NOTICE.format(account=account),
-                              topics.USER_ORDERS.format(account=account))
+                              f"{topics.ROOT}/arbiter/user/{account}/orders/+")
 
     def send(self, topic: topics.Topic, message: messages.Message) -> None:
         self.inbox.publish(topic.format(account=self.account), messages.encode(message))
@@ -112,7 +112,7 @@ def test_two_users_trade_through_the_broker_with_their_pins(broker, house, trade
     tape = market.expect(type="trade", kind=KIND)
     assert (tape["quantity"], tape["price"], tape["aggressor"]) == (4, PRICE, "buy")
     assert market.expect(type="depth", kind=KIND)["asks"] == [{"price": PRICE, "quantity": 6, "orders": 1}]
-    assert bob.inbox.expect(type="user_orders")["orders"][0]["remaining"] in (10, 6)
+    assert bob.inbox.expect(type="open_order", order_id="s1", remaining=6)["_topic"].endswith("/user/bob/orders/s1")
     assert balances(house, "alice")["units:" + KIND] == (54, 54)
     assert balances(house, "bob")["units:" + KIND] == (46, 40)
 
