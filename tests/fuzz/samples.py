@@ -2,7 +2,7 @@
 hostile-JSON property tests and of the MQTT fuzz corpus (tests/fuzz/corpus/mqtt_inbound)."""
 from __future__ import annotations
 
-from shared import backoffice as bo, market as mk, messages
+from shared import backoffice as bo, market as mk, messages, orders
 from shared.config import DEFAULT_FILE
 
 INBOUND_SAMPLES: dict[type[messages.Message], messages.Message] = {
@@ -22,6 +22,7 @@ INBOUND_SAMPLES: dict[type[messages.Message], messages.Message] = {
     bo.CustodyCommand: bo.CustodyCommand(command_id="c-1", action="deposit", item="slab-1", account="alice", kind="hk-1941-1d",
                                          grader="PCGS", certificate="4123"),
     bo.PayoutRequest: bo.PayoutRequest(request_id="r-1", amount=40_000, currency="HKD"),
+    orders.OrderCommand: orders.OrderCommand(command_id="oc-1", action="pay", order_id="spring-2026-1", reference="HSBC 991"),
     mk.Order: mk.Order(order_id="o-1", kind="hk-1941-1d", side="buy", quantity=3, price=120_000, currency="HKD", tif="gtd", until_ms=9),
     mk.CancelOrder: mk.CancelOrder(order_id="o-1"),
     mk.AmendOrder: mk.AmendOrder(amend_id="o-2", order_id="o-1", quantity=2, price=110_000),
