@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cloud.core import events as auction_ev
 from cloud.custody import events as custody_ev
 from cloud.kernel.domain import House, Publication
 from cloud.ledger import events as ledger_ev
@@ -32,7 +33,7 @@ class MarketDataDomain:
     commands: tuple[type, ...] = ()
     events: tuple[type, ...] = ()
     modules = ()                  # it journals nothing of its own: its state is rebuilt from others' events
-    observes = (custody_ev.KindDefined, ledger_ev.TransferRecorded, market_ev.ReferenceSet, market_ev.Traded,
+    observes = (custody_ev.KindDefined, custody_ev.ItemDeposited, auction_ev.SaleStarted, auction_ev.InSale, ledger_ev.TransferRecorded, market_ev.ReferenceSet, market_ev.Traded,
                 market_ev.ClockListed, market_ev.ClockBought, market_ev.ClockWithdrawn, market_ev.IssueOpened,
                 market_ev.IssueAllocated)
 
@@ -73,6 +74,10 @@ def touched(state: md.MarketDataState, events: list[Any]) -> dict[str, None]:
             kinds[state.clocks[event.clock_id][0]] = None
         elif isinstance(event, market_ev.IssueAllocated):
             kinds[state.issues[event.issue_id][0]] = None
+        elif isinstance(event, auction_ev.InSale) and isinstance(event.event, (auction_ev.OrderCreated, auction_ev.LotPassed)):
+            sold = md.hall_lot(state, event.sale, event.event)
+            if sold is not None:
+                kinds[sold[1]] = None
         elif isinstance(event, custody_ev.KindDefined):
             kinds[event.spec.kind] = None
         elif isinstance(event, ledger_ev.TransferRecorded) and event.transfer.ledger.startswith("units:") \

@@ -11,6 +11,7 @@ from functools import singledispatch
 from itertools import islice
 from typing import Any
 
+from cloud.core import events as auction_ev
 from cloud.custody import events as custody_ev
 from cloud.kernel.domain import House
 from cloud.ledger import events as ledger_ev
@@ -76,6 +77,9 @@ class MarketDataState:
     estimates: dict[str, int] = field(default_factory=dict)              # the house's estimate per kind
     clocks: dict[str, tuple[str, int]] = field(default_factory=dict)     # clock -> (kind, units left)
     issues: dict[str, tuple[str, int]] = field(default_factory=dict)     # issue -> (kind, issue price)
+    items: dict[str, tuple[str, int]] = field(default_factory=dict)      # custody item -> (kind, units)
+    lots: dict[str, str] = field(default_factory=dict)                   # "sale/lot" -> the catalog item it sells
+    hammered: dict[str, int] = field(default_factory=dict)               # "sale/lot" -> its hammer's ts (until its order)
     now: int = 0                  # the newest ts observed
     recorded: int = 0
 
@@ -232,3 +236,41 @@ def _(e: market_ev.IssueAllocated, s: MarketDataState) -> None:
     units = sum(e.allocations)
     if units:
         record(s, kind, TradeRecord(next_number(s), s.now, "issue", units, price, reference=e.issue_id))
+
+
+@apply.register
+def _(e: custody_ev.ItemDeposited, s: MarketDataState) -> None:
+    s.items[e.item.item] = (e.item.kind, e.item.quantity)
+
+
+@apply.register
+def _(e: auction_ev.SaleStarted, s: MarketDataState) -> None:
+    s.lots.update({f"{e.spec.sale}/{lot.lot}": lot.item for lot in e.spec.lots if lot.item is not None})
+
+
+def hall_lot(s: MarketDataState, sale: str, event: Any) -> tuple[str, str, int] | None:
+    """("sale/lot", kind, units) of the catalog item a hall event's lot sells (None: not a catalog lot)."""
+    lot = event.order.lot if isinstance(event, auction_ev.OrderCreated) else getattr(event, "lot", None)
+    where = f"{sale}/{lot}"
+    sold = s.items.get(s.lots.get(where, "")) if lot is not None else None
+    return (where, *sold) if sold is not None else None
+
+
+@apply.register
+def _(e: auction_ev.InSale, s: MarketDataState) -> None:
+    """A hall lot of a catalog item: its hammer price (premium apart) is a trade of the item's kind, at the
+    hammer's ts; a lot of several units is a group lot (never divided); a passed lot is an offer unsold."""
+    inner = e.event
+    sold = hall_lot(s, e.sale, inner)
+    if sold is None:
+        return
+    where, kind, units = sold
+    if isinstance(inner, auction_ev.LotHammered):
+        s.now = max(s.now, inner.ts)
+        s.hammered[where] = inner.ts
+    elif isinstance(inner, auction_ev.OrderCreated):
+        order = inner.order
+        record(s, kind, TradeRecord(next_number(s), s.hammered.pop(where, s.now), "hall", units, order.hammer, units > 1,
+                                    order.premium, where))
+    elif isinstance(inner, auction_ev.LotPassed):
+        s.kind(kind).unsold.append(Unsold(s.now, "hall", units, inner.reason, where))
