@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cloud.core.refusal import Refusal
@@ -19,7 +19,6 @@ class Outcome:
     remaining: int = 0
     cost: int = 0                 # all-in money moved: a buyer's price × quantity + fees, a seller's proceeds after fees
     fees: int = 0
-    notices: list[Any] = field(default_factory=list)
 
 
 def answered_once(state: MarketState, key: str, ref: str, account: str | None, seq: int,

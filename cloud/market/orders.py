@@ -216,6 +216,10 @@ def open_waiting(house: House, state: MarketState, policy: MarketPolicy, plan: P
         status = book_status(state, order.kind, category, ts)
         if opens_at > ts or status == "halted":
             continue
+        if order.until_ms is not None and order.until_ms <= ts:     # its date passed while it waited
+            plan.void(ids(), order.hold, f"order {order.order_id} expired")
+            return [ev.OrderEnded(key, order.kind, "expired"), UserNotified(order.account, "market",
+                    f"Order {order.order_id} expired before its book opened; its hold is released.", seq)]
         if status == "closed":                      # the house moved the hours since: wait for the new open
             return [ev.OrderWaits(key, next_open(state, category, ts))]
         if order.tif == "fok" and _fillable(state, order) < order.remaining:

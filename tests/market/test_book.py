@@ -219,3 +219,12 @@ def test_a_cancel_after_the_fill_is_refused_and_an_order_again_is_answered_again
     again = m.send(cmd.PlaceOrder("alice", "s1", KIND, "sell", 2, PRICE, "HKD"))
     assert type(again[-1]).__name__ == "MarketAnsweredAgain" and len(again) == 1
     assert m.order("alice", "sell", 1, PRICE, kind="no-such-kind").code == Code.UNKNOWN_KIND
+
+
+def test_a_good_till_date_order_whose_date_passes_while_it_waits_for_the_open_never_trades(m):
+    m.said(cmd.SetHours("h1", "precious_metal_coins", 60, 120))
+    m.order("alice", "sell", 3, PRICE)
+    m.order("bob", "buy", 3, PRICE, "gtd", m.ts + 60_000)
+    m.tick(3_600_000 - m.ts)                                # the open: alice's sell rests
+    m.tick(0)                                               # bob's order expired an hour ago
+    assert m.market.closed["bob/o2"] == "expired" and m.units("bob") == (UNITS, UNITS) and m.cash("bob") == (CASH, CASH)
