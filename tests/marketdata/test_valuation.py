@@ -59,3 +59,12 @@ def test_a_missing_grade_lies_on_the_line_between_its_neighbours(grade, expected
 
 def test_rounding_is_half_up():
     assert [divide_half_up(n, 2) for n in (1, 3, 5)] == [1, 2, 3] and divide_half_up(201, 2) == 101
+
+
+def test_the_worked_example_of_docs_valuation_md():
+    day = 86_400_000
+    trades = [Priced(0, 2, 100_000), Priced(15 * day, 1, 110_000), Priced(30 * day, 1, 105_000), Priced(30 * day, 1, 900_000)]
+    assessed = from_trades(trades, 30 * day, ValuationRules())
+    assert assessed == Assessed(104_545, "trades", "low", 3, 1)
+    ms63 = between(63, (60, Assessed(100_000, "trades", "low", 1, 0)), (65, assessed))
+    assert ms63 == Assessed(102_727, "estimate", "estimate", 4, 0)
