@@ -11,6 +11,7 @@ many). The pair's bidders are never the current leader (paddles 11-13 and alice/
 """
 from __future__ import annotations
 
+import queue
 import time
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def figures(work: Path, config: Path, sale: str, hall: str, lot: str, count: int
 
 def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[str, Any]:
     online = Peer(broker, topics.BIDDER_RESULT.filter())
-    room_won = decided = 0
+    room_won = decided = unanswered = 0
     to_result, skew = [], []
     try:
         with hall_box(broker, work / "parity-hall.sqlite3", sale) as (box, _, wire):
@@ -58,10 +59,15 @@ def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[s
                 bid = messages.Bid(bid_id=f"pair-{index}", lot=lot, amount=asking, currency="HKD")
                 published = time.monotonic()
                 online.client.publish(topics.BIDDER_BID.format(account=account), encode(bid), qos=1)
-                online_won = online.next(bid_id=bid.bid_id)["status"] == "accepted"
-                to_result.append((time.monotonic() - published) * 1000)
-                _, hall_bid = wire.next(type="bid", paddle=paddle)
-                _, hall_result = wire.next(type="bid_result", bid_id=hall_bid["bid_id"])
+                try:
+                    online_won = online.next(bid_id=bid.bid_id)["status"] == "accepted"
+                    to_result.append((time.monotonic() - published) * 1000)
+                    _, hall_bid = wire.next(type="bid", paddle=paddle)
+                    _, hall_result = wire.next(type="bid_result", bid_id=hall_bid["bid_id"])
+                except queue.Empty:                  # not answered in 10 s (a starved machine): not a pair
+                    unanswered += 1
+                    _settled(box, asking)
+                    continue
                 skew.append((published - box.simulator.edges[paddle][-1]) * 1000)
                 hall_won = hall_result["status"] == "accepted"
                 if hall_bid["amount"] == asking and hall_won != online_won:
@@ -70,7 +76,7 @@ def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[s
                 _settled(box, asking)
     finally:
         online.close()
-    return {"hall_win_share_simultaneous": room_won / max(1, decided), "simultaneous_pairs": decided,
+    return {"hall_win_share_simultaneous": room_won / max(1, decided), "simultaneous_pairs": decided, "pairs_unanswered": unanswered,
             "online_bid_to_result_ms_p99": percentile(to_result, 99), "pair_skew_ms_p50": percentile(skew, 50)}
 
 
