@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from shared import messages
 from shared.backoffice import _plain_id, _words
-from shared.messages import Message, _amount, _currency, _ident, _one_of, _range, check
+from shared.messages import Message, _amount, _currency, _ident, _one_of, _range, _text, check
 
 SIDES = ("buy", "sell")
 TIME_IN_FORCE = ("gtc", "ioc", "fok", "gtd")       # good till cancelled, immediate or cancel, fill or kill, good till date
@@ -120,7 +120,7 @@ class IssueTerms:
     opens_at_ms: int = check(_TIME)
     closes_at_ms: int = check(_TIME)
     method: str = check(_one_of(*ALLOCATIONS), "pro_rata")
-    seed: str = check(_words(64), "")              # lottery: published with the terms, before the window opens
+    seed: str = check(_text(64), "")               # lottery: published with the terms, before the window opens
 
 
 @dataclass(frozen=True)
