@@ -245,3 +245,22 @@ def test_hall_trade_on_the_command_line(broker, house):
     silent = subprocess.run([sys.executable, "-m", "cloud.trade_cli", "orders", "--account", "bob", "--port", "1"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert silent.returncode == 2
+
+
+def test_hall_trade_accepts_a_clock_at_its_price_now_and_applies_for_a_new_issue(broker, house, traders):
+    starts = int(time.time() * 1000)
+    traders["carol"].send(topics.BIDDER_CLOCK, mk.ClockListing(
+        clock_id="k2", kind=KIND, quantity=20, minimum=5, top=2 * PRICE, floor=PRICE, currency="HKD", starts_at_ms=starts,
+        ends_at_ms=starts + 60_000))
+    assert traders["carol"].answer("k2")["status"] == "ok"
+    stopped = trade(broker, "alice", "1234", "accept", "k2", "5")
+    assert stopped.returncode == 0 and "you stopped clock k2: 5 hk-dragon-1988-ms65 at" in stopped.stdout, stopped.stdout + stopped.stderr
+    too_few = trade(broker, "bob", "2468", "accept", "k2", "2")
+    assert too_few.returncode == 1 and "BELOW_MINIMUM" in too_few.stdout
+    opens = int(time.time() * 1000) + 200
+    desk_send(house, mk.MarketCommand(command_id="n2", action="open_issue", issue=mk.IssueTerms(
+        issue_id="i2", kind=KIND, issuer="mint", quantity=10, price=50_000, currency="HKD", opens_at_ms=opens,
+        closes_at_ms=opens + 60_000)), topics.HOUSE_MARKET)
+    time.sleep(0.3)
+    applied = trade(broker, "bob", "2468", "apply", "i2", "4")
+    assert applied.returncode == 0 and "2,000 HKD held until the allocation" in applied.stdout, applied.stdout + applied.stderr
