@@ -29,18 +29,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.clients import Peer
 from bench.relay import Relay
+from bench.settlement import BUYER, CONSIGNOR, HouseDesk, consign, hammer_to_buyer
 from cloud.broker import Bridge, Broker, Secured, free_port
 from cloud.core import events as ev
 from cloud.config import Config
-from cloud.domains import house_codec, new_house, sale_events
+from cloud.domains import house_codec, new_house, read_house, sale_events
 from cloud.kernel.store import Journal
+from cloud.ledger.events import TransferRecorded
+from cloud.ledger.views import trial_balance
 from cloud.security import dev_ca
 from bench.demo import DEMO_PINS
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
 from shared.messages import encode
 from shared.mqtt import connect_and_wait, make_client, secure
+from shared.orders import OrderCommand
 
 ROOT = Path(__file__).resolve().parent.parent
 HALL, SALE = "hall1", "spring-2026"
@@ -585,9 +590,48 @@ def clock_jump(t: Topology, skew_s: float = 3_600.0) -> dict[str, Any]:
                   named_within_clock=clock["floor"] < named < clock["top"])
 
 
+def settlement_kill(t: Topology, lots: int = 20) -> dict[str, Any]:
+    """SIGKILL the arbiter in the middle of a burst of settlements (pay, then release, for every order
+    of a consigned sale), restart it, and send the whole burst again as a desk retrying would: every
+    command answered, the books still balance, no transfer applied twice."""
+    desk, room = HouseDesk(t.cloud), Peer(t.cloud, topics.HALL_RESULT.format(hall="hall2"), topics.BIDDER_RESULT.format(account=BUYER))
+    for lot in consign(desk, "kill-sale", "hall2", lots, lots * 200_00):
+        hammer_to_buyer(room, "hall2", lot, 100_00)
+    listed = t.room.wait(lambda b: b.get("type") == "open_orders" and b["open"] == lots)
+    burst = [OrderCommand(command_id=f"{action}-{o['order_id']}", action=action, order_id=o["order_id"])
+             for o in listed["orders"] for action in ("pay", "release")]
+    for index, step in enumerate(burst):
+        desk.send(topics.HOUSE_ORDERS, step)
+        if index == len(burst) // 2:
+            t.arbiter.send_signal(signal.SIGKILL)
+            t.arbiter.wait()
+    back = time.monotonic()
+    t.start_arbiter()
+    for step in burst:                                   # the desk sends again whatever it is unsure of: all of it
+        desk.send(topics.HOUSE_ORDERS, step)
+    ids = {step.command_id for step in burst}
+    answers = lambda: {b["command_id"]: b for _, t_, b in t.room.seen if t_ == topics.HOUSE_RESULT.format() and b.get("command_id") in ids}  # noqa: E731
+    recovery = until(lambda: len(answers()) == len(ids))
+    for peer in (desk, room):
+        peer.close()
+    house, applied = read_house(t.journal), collections.Counter[str]()
+    store = Journal.resume(t.journal, house_codec(new_house(Config())))
+    try:
+        applied.update(e.transfer.id for entry in store.entries() for e in entry.events if isinstance(e, TransferRecorded))
+    finally:
+        store.close()
+    outcome = collections.Counter(b["code"] for b in answers().values())
+    released = sum(o.status == "released" for o in house["auction"].sales["kill-sale"].orders.values())
+    return {"drill": "settlement_kill", "bids_sent": len(burst), "accepted": outcome.pop("OK", 0), "rejected": dict(outcome),
+            "lost": len(ids) - len(answers()), "duplicated": sum(n > 1 for n in applied.values()), "recovery_s": round(recovery, 3),
+            "orders_released": released, "trial_balance_balanced": all(total.balanced for total in trial_balance(house["ledger"])[1]),
+            "consignor_paid": house["ledger"].account(f"user:{CONSIGNOR}:cash:HKD").balance, "transfers": len(applied)}
+
+
 DRILLS: dict[str, Callable[..., dict[str, Any]]] = {
     "bridge_cut": bridge_cut, "arbiter_kill": arbiter_kill, "hall_kill": hall_kill, "duplicates": duplicates, "hostile": hostile,
     "broker_restart": broker_restart, "bidders_1000": bidders_1000, "clock_jump": clock_jump, "hostile_logins": hostile_logins,
+    "settlement_kill": settlement_kill,
 }
 PRODUCTION = {"hostile_logins"}                        # the others test durability: anonymous, no per-bidder rate limit
 
