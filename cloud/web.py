@@ -35,13 +35,18 @@ from aiohttp import web
 
 from cloud.config import Config, WebConfig, load
 from cloud.house import DeskError, HouseDesk, Registration, register
+from cloud.market.policy import MarketPolicy
 from shared import topics
 from shared.money import MINOR_DIGITS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "web"
-FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/rules.js": "rules.js", "/style.css": "style.css"}
+FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/rules.js": "rules.js", "/style.css": "style.css",
+         "/collector": "collector.html", "/collector.html": "collector.html", "/collector.js": "collector.js",
+         "/collector.css": "collector.css"}
 MQTT_JS = PAGE / "node_modules" / "mqtt" / "dist" / "mqtt.min.js"
+CHART_JS = PAGE / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"      # the collector's price chart
+VENDOR = {"/vendor/mqtt.min.js": MQTT_JS, "/vendor/chart.umd.min.js": CHART_JS}
 MAX_FORM = 400 * 1024              # a registration with its avatar (base64)
 
 
@@ -105,8 +110,9 @@ class RegistrationGate:
         return 0.0, ""
 
 
-def page_config(config: Config) -> dict[str, Any]:
-    """What the page needs to know, every topic from the one topic table."""
+def page_config(config: Config, pin_window_s: int = 0) -> dict[str, Any]:
+    """What the pages need to know, every topic from the one topic table. `pin_window_s`: the collector's
+    page asks the trade PIN again before a trade-changing action once this long has passed (0: every time)."""
     sale, hall = config.sale.id, config.sale.hall
     mine = {"bid": topics.BIDDER_BID, "max": topics.BIDDER_MAX, "pin": topics.BIDDER_PIN, "presence": topics.BIDDER_PRESENCE,
             "result": topics.BIDDER_RESULT, "avatar": topics.HOUSE_AVATAR}
@@ -116,7 +122,20 @@ def page_config(config: Config) -> dict[str, Any]:
         "topics": {"lot": topics.LOT_STATE.format(sale=sale), "catalog": topics.SALE_CATALOG.format(sale=sale),
                    "message": topics.SALE_MESSAGE.format(sale=sale), "video": topics.HALL_VIDEO.format(hall=hall),
                    **{name: topic.format(account="ACCOUNT").replace("ACCOUNT", "{account}") for name, topic in mine.items()}},
+        "collector": {name: f"{topics.ROOT}/{topic.pattern}" for name, topic in COLLECTOR_TOPICS.items()},
+        "pin_window_s": pin_window_s, "fees": {"maker_bps": FEES.maker_bps, "taker_bps": FEES.taker_bps},
     }
+
+
+FEES = MarketPolicy()          # the all-in cost the collector's page shows before a confirmation: the house's default fees
+# The collector's page (web/collector.*): each topic with its {placeholders}, filled in by the page.
+COLLECTOR_TOPICS = {
+    "kind_market": topics.KIND_MARKET, "depth": topics.MARKET_DEPTH, "tape": topics.MARKET_TAPE, "clock": topics.MARKET_CLOCK,
+    "issue": topics.MARKET_ISSUE, "statement": topics.USER_STATEMENT, "holdings": topics.USER_HOLDINGS,
+    "notice": topics.USER_NOTICE, "orders": topics.USER_ORDERS, "result": topics.BIDDER_RESULT, "pin": topics.BIDDER_PIN,
+    "order": topics.BIDDER_ORDER, "cancel": topics.BIDDER_CANCEL, "amend": topics.BIDDER_AMEND, "clock_cmd": topics.BIDDER_CLOCK,
+    "apply": topics.BIDDER_APPLY, "presence": topics.BIDDER_PRESENCE,
+}
 
 
 def security_headers(config: WebConfig, tls: bool) -> dict[str, str]:
@@ -136,9 +155,9 @@ class PageServer:
     """`PageServer(config).start()` serves on a thread of its own (tests, the demo); `serve_forever()`
     in the calling thread (./hall web). Port 0 picks a free port: see `url`."""
 
-    def __init__(self, config: Config, limits: PageLimits = PageLimits()):
+    def __init__(self, config: Config, limits: PageLimits = PageLimits(), pin_window_s: int = 0):
         self.config, self.limits = config, limits
-        self.settings = json.dumps(page_config(config)).encode()
+        self.settings = json.dumps(page_config(config, pin_window_s)).encode()
         self.media = Path(config.web.media).resolve()
         self.tls: ssl.SSLContext | None = None
         if config.web.certfile:
@@ -207,10 +226,10 @@ class PageServer:
             return web.Response(body=self.settings, content_type="application/json", charset="utf-8")
         if path in FILES:
             return self._file(PAGE / FILES[path])
-        if path == "/vendor/mqtt.min.js":
-            if not MQTT_JS.is_file():
-                return _text(503, "mqtt.js is not installed: run ./hall once (npm ci in web/)")
-            return self._file(MQTT_JS)
+        if path in VENDOR:
+            if not VENDOR[path].is_file():
+                return _text(503, f"{VENDOR[path].name} is not installed: run ./hall once (npm ci in web/)")
+            return self._file(VENDOR[path])
         if path.startswith("/media/"):
             wanted = (self.media / path.removeprefix("/media/")).resolve()
             if self.media in wanted.parents and wanted.is_file():
@@ -276,11 +295,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", help="TOML file (default: deploy/demo.toml)")
     parser.add_argument("--port", type=int, help="override web.port")
     parser.add_argument("--broker-url", help="override web.broker_url")
+    parser.add_argument("--pin-window", type=int, default=0, help="collector's page: seconds a trade PIN covers (0: ask before every action)")
     args = parser.parse_args(argv)
     config = load(args.config)
     web_config: WebConfig = replace(config.web, **{k: v for k, v in (("port", args.port), ("broker_url", args.broker_url)) if v})
-    server = PageServer(replace(config, web=web_config))
-    print(f"remote bidders' page on {server.url} (broker {web_config.broker_url})", flush=True)
+    server = PageServer(replace(config, web=web_config), pin_window_s=args.pin_window)
+    print(f"remote bidders' page on {server.url}, the collector's on {server.url}collector (broker {web_config.broker_url})", flush=True)
     server.serve_forever()
 
 

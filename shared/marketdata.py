@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shared import messages
+from shared.backoffice import KindSpec
 from shared.messages import Message
 
 
@@ -55,6 +56,7 @@ class KindMarket(Message):
     TYPE: ClassVar[str] = "kind_market"
     kind: str
     currency: str
+    spec: KindSpec | None         # the catalog's fields (the page browses the catalog from these messages)
     at_ms: int                    # the windows end here (the batch's ts)
     last: int | None
     windows: tuple[Window, ...]   # all time first

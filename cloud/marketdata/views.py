@@ -50,7 +50,8 @@ def kind_market(house: House, state: MarketDataState, kind: str, currency: str, 
     handles = tuple(house["identity"].accounts[u].handle for u in holding if u in house["identity"].accounts) if show_owners else ()
     history: list[ValueAt] = market.history[-SHOWN:]
     return wire.KindMarket(
-        kind, currency, ts, market.last, windows(market, ts), value_point(ts, market.value), len(holding), handles,
+        kind, currency, house["custody"].kinds.get(kind), ts, market.last, windows(market, ts), value_point(ts, market.value),
+        len(holding), handles,
         tuple(wire.TapePoint(t.ts, t.channel, t.quantity, t.price, t.group) for t in market.trades[-SHOWN:]),
         tuple(value_point(v.ts, v.assessed) for v in history),
         tuple(wire.UnsoldPoint(u.ts, u.channel, u.quantity, u.reason) for u in market.unsold[-SHOWN:]), seq)
