@@ -109,12 +109,12 @@ def accept(house: House, state: MarketState, policy: MarketPolicy, c: cmd.Accept
 
 
 def tick(state: MarketState, plan: Postings, ids: TransferIds, seq: int, ts: int) -> list[Any]:
-    """Clocks reaching their start start; clocks reaching their floor or end withdraw what is left."""
+    """Clocks reaching their start time start; clocks reaching their floor or end withdraw what is left."""
     out: list[Any] = []
-    for clock in state.clocks.values():
+    for clock in (state.clocks[c] for c in state.live_clocks):
         if clock.status == "scheduled" and clock.starts_at <= ts < withdraws_at(clock):
             out.append(ev.ClockStarted(clock.clock_id))
-        elif clock.status in ("scheduled", "running") and withdraws_at(clock) <= ts:
+        elif withdraws_at(clock) <= ts:
             plan.void(ids(), clock.hold, f"clock {clock.clock_id} withdrawn")
             out += [ev.ClockWithdrawn(clock.clock_id),
                     UserNotified(clock.account, "market", f"Clock {clock.clock_id} reached its floor: the {clock.remaining} "
@@ -124,5 +124,5 @@ def tick(state: MarketState, plan: Postings, ids: TransferIds, seq: int, ts: int
 
 def deadline(state: MarketState) -> int | None:
     due = [clock.starts_at if clock.status == "scheduled" and clock.starts_at < withdraws_at(clock) else withdraws_at(clock)
-           for clock in state.clocks.values() if clock.status in ("scheduled", "running")]
+           for clock in (state.clocks[c] for c in state.live_clocks)]
     return min(due, default=None)

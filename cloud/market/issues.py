@@ -96,7 +96,7 @@ def apply_for(house: House, state: MarketState, c: cmd.ApplyForIssue, seq: int, 
 
 def close_due(state: MarketState, plan: Postings, ids: TransferIds, seq: int, ts: int) -> list[Any]:
     """Issues whose window closed: allocated, paid for, credited, the rest released, each applicant told."""
-    return [e for issue in state.issues.values() if issue.status == "announced" and issue.terms.closes_at <= ts
+    return [e for issue in (state.issues[i] for i in state.open_issues) if issue.terms.closes_at <= ts
             for e in _allocated(issue, plan, ids, seq)]
 
 
@@ -121,4 +121,4 @@ def _allocated(issue: Issue, plan: Postings, ids: TransferIds, seq: int) -> list
 
 
 def deadline(state: MarketState) -> int | None:
-    return min((i.terms.closes_at for i in state.issues.values() if i.status == "announced"), default=None)
+    return min((state.issues[i].terms.closes_at for i in state.open_issues), default=None)

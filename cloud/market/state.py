@@ -110,7 +110,9 @@ class MarketState:
     hours: dict[str, tuple[int, int]] = field(default_factory=dict)      # category -> opens, closes (UTC minute)
     halted: set[str] = field(default_factory=set)                        # "all", "kind:K", "category:C"
     clocks: dict[str, Clock] = field(default_factory=dict)
+    live_clocks: dict[str, None] = field(default_factory=dict)           # scheduled or running: what the clock's tick reads
     issues: dict[str, Issue] = field(default_factory=dict)
+    open_issues: dict[str, None] = field(default_factory=dict)           # announced, not yet allocated
     subscribers: dict[str, dict[str, None]] = field(default_factory=dict)  # "scope:value" -> accounts
     answers: dict[str, ev.MarketAnswered] = field(default_factory=dict)
 
@@ -183,6 +185,7 @@ def _close(s: MarketState, order: MarketOrder, reason: str) -> None:
 def _(e: ev.ClockListed, s: MarketState) -> None:
     s.clocks[e.clock_id] = Clock(e.clock_id, e.account, e.kind, e.currency, e.quantity, e.minimum, e.top, e.floor,
                                  e.starts_at, e.ends_at, e.schedule, e.step_ms, e.restart, e.hold, e.quantity, e.top, e.starts_at)
+    s.live_clocks[e.clock_id] = None
 
 
 @apply.register
@@ -198,6 +201,8 @@ def _(e: ev.ClockBought, s: MarketState) -> None:
     clock.hold = e.hold
     clock.stops.append((e.quantity, e.price, e.ts))
     clock.status = "sold" if clock.remaining == 0 else "running"
+    if clock.status == "sold":
+        del s.live_clocks[e.clock_id]
     clock.segment_top = e.price if clock.restart == "resume" else clock.top
     clock.segment_start = e.ts
 
@@ -205,11 +210,13 @@ def _(e: ev.ClockBought, s: MarketState) -> None:
 @apply.register
 def _(e: ev.ClockWithdrawn, s: MarketState) -> None:
     s.clocks[e.clock_id].status = "withdrawn"
+    del s.live_clocks[e.clock_id]
 
 
 @apply.register
 def _(e: ev.IssueOpened, s: MarketState) -> None:
     s.issues[e.issue.issue_id] = Issue(e.issue)
+    s.open_issues[e.issue.issue_id] = None
 
 
 @apply.register
@@ -221,6 +228,7 @@ def _(e: ev.IssueApplied, s: MarketState) -> None:
 def _(e: ev.IssueAllocated, s: MarketState) -> None:
     issue = s.issues[e.issue_id]
     issue.status, issue.allocations = "allocated", e.allocations
+    del s.open_issues[e.issue_id]
 
 
 @apply.register
