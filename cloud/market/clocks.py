@@ -72,9 +72,11 @@ def accept(house: House, state: MarketState, policy: MarketPolicy, c: cmd.Accept
         if clock is None:
             raise Refusal(Code.UNKNOWN_CLOCK, f"there is no clock {c.clock_id}")
         if ts < clock.starts_at:
-            raise Refusal(Code.CLOCK_NOT_STARTED, f"clock {c.clock_id} starts at {clock.starts_at} (the house's clock reads {ts})")
+            raise Refusal(Code.CLOCK_NOT_STARTED, f"clock {c.clock_id} starts at {clock.starts_at} "
+                                                  f"(the house's clock reads {ts})")
         if clock.status in ("sold", "withdrawn") or ts >= withdraws_at(clock):
-            raise Refusal(Code.CLOCK_LATE, f"late: clock {c.clock_id} has ended ({clock.status if clock.status != 'running' else 'at its floor'})")
+            how = "sold out" if clock.status == "sold" else "at its floor: the rest is withdrawn"
+            raise Refusal(Code.CLOCK_LATE, f"late: clock {c.clock_id} has ended ({how})")
         if c.account == clock.account:
             raise Refusal(Code.SELF_TRADE, "this is your own clock")
         smallest = min(clock.minimum, clock.remaining)
@@ -84,7 +86,8 @@ def accept(house: House, state: MarketState, policy: MarketPolicy, c: cmd.Accept
             raise Refusal(Code.ABOVE_REMAINING, f"only {clock.remaining} are left on clock {c.clock_id}")
         now = price_at(clock, ts)
         if c.price < now:
-            raise Refusal(Code.BELOW_CLOCK, f"the clock is at {amount_of(now, clock.currency)}, above your {amount_of(c.price, clock.currency)}")
+            raise Refusal(Code.BELOW_CLOCK, f"the clock is at {amount_of(now, clock.currency)}, "
+                                            f"above your {amount_of(c.price, clock.currency)}")
         if c.price > clock.segment_top:
             raise Refusal(Code.BAD_VALUE, f"{amount_of(c.price, clock.currency)} is above where the clock fell from "
                                           f"({amount_of(clock.segment_top, clock.currency)})")

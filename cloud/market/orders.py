@@ -140,7 +140,8 @@ def execute(house: House, state: MarketState, policy: MarketPolicy, plan: Postin
         buyer_fee, seller_fee, buyer_hold, seller_hold = settle(plan, ids, order.kind, currency, buyer, seller, quantity,
                                                                 price, reference)
         hold, maker_hold = (buyer_hold, seller_hold) if order.side == "buy" else (seller_hold, buyer_hold)
-        events.append(ev.Traded(order.kind, order.side, order.key, maker.key, quantity, price, buyer_fee, seller_fee, hold, maker_hold, seq, ts))
+        events.append(ev.Traded(order.kind, order.side, order.key, maker.key, quantity, price, buyer_fee, seller_fee, hold,
+                                maker_hold, seq, ts))
         taker_fee = buyer_fee if order.side == "buy" else seller_fee
         filled, fees = filled + quantity, fees + taker_fee
         cost += price * quantity + taker_fee if order.side == "buy" else price * quantity - taker_fee
