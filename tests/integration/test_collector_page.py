@@ -1,7 +1,7 @@
 """The collector's page in Debian's chromium against a real Mosquitto and the real arbiter: log in, give
 the trade PIN, browse the catalog to a kind whose chart is drawn from its trades, buy against a resting
 sell order (the PIN again at the confirmation, the all-in cost shown) and see the fill, the funds, the
-holdings and the notice; apply to a new issue and see the allocation; stop a quantity clock. A phone-size
+holdings and the notice; place a good-till-date buy, amend it and cancel it; apply to a new issue and see the allocation; stop a quantity clock. A phone-size
 and a desktop screenshot are kept in the test's folder."""
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ def test_browse_chart_buy_apply_and_stop_a_clock(broker, house, market, page_url
             let n = 0; for (let i = 0; i < px.length; i += 4) if (px[i] === 138 && px[i + 1] === 59 && px[i + 2] === 18) n++; return n; }""")
         assert inked > 20, inked                                            # the trade points are drawn, in their colour
 
+        page.screenshot(path=str(tmp_path / "collector-phone-kind.png"), full_page=True)
         page.click("#depth tr.ask")
         expect(page.locator("#price")).to_have_value("1010")
         expect(page.locator("#all-in")).to_have_text("All-in cost up to 1,012.02 HKD (1,010 HKD + fee up to 2.02 HKD)")
@@ -92,7 +93,28 @@ def test_browse_chart_buy_apply_and_stop_a_clock(broker, house, market, page_url
         expect(page.locator(f"#holdings tr[data-kind='{KIND}'] td").nth(1)).to_have_text("51")
         expect(page.locator("#funds-available")).to_have_text("98,987.98 HKD")      # 100,000 - 1,010 - 2.02
         expect(page.locator("#statement tbody tr").first).to_be_visible()
-        page.screenshot(path=str(tmp_path / "collector-phone.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "collector-phone-mine.png"), full_page=True)
+
+        page.click("[data-tab=catalog]")                                    # a resting buy, amended, then cancelled
+        page.fill("#price", "1000")
+        page.select_option("#tif", "gtd")
+        page.fill("#until", time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 3_600)))
+        page.click("#place")
+        expect(page.locator("#confirm-text")).to_contain_text("good till date")
+        confirm_with_pin(page, expect)
+        page.click("[data-tab=mine]")
+        orders = page.locator("#orders li")
+        expect(orders).to_have_count(1, timeout=10_000)
+        expect(orders.first).to_contain_text(f"buy 1 of 1 {KIND} at 1,000 HKD · good till date")
+        orders.first.locator("input").first.fill("2")
+        orders.first.get_by_role("button", name="Amend").click()
+        expect(page.locator("#confirm-text")).to_contain_text("placed again as a new order")
+        confirm_with_pin(page, expect)
+        expect(orders.first).to_contain_text("buy 2 of 2", timeout=10_000)
+        expect(orders).to_have_count(1)
+        orders.first.get_by_role("button", name="Cancel").click()
+        confirm_with_pin(page, expect)
+        expect(orders).to_have_count(0, timeout=10_000)
 
         desk_send(house, bo.CatalogCommand(command_id="k2", action="define_kind", kind=bo.KindSpec(
             kind=NEW_KIND, category="precious_metal_coins", name="Hong Kong 2024 Dragon", grade=bo.Grade("sheldon", "MS-70"),
