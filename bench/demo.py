@@ -15,7 +15,13 @@ driver code) start; the auctioneer and two online bidders run the demo sale (dep
 paddles pressed (through the documented sim topic) race online bidders for the same asking price, a
 hard, long press jumps by force and earns a discount, a late online bid follows the hammer,
 a Dutch clock is accepted, and a lot fails its reserve and is passed.
-The commentary is what the auctioneer's screen would show; the post-sale report closes it.
+The commentary is what the auctioneer's screen would show; the post-sale report follows.
+
+The house exists before the sale: every lot sells an item from the catalog that a demo consignor
+deposited in custody, and the online bidders have funds with the house (their hammers are held from
+them at once). After the sale the house desk settles every order (paid from the funds held, or by a
+bank payment for a paddle with no account; then released), and the demo ends with the trial balance and
+the buyer's and the consignor's statements, read from the journal.
 """
 from __future__ import annotations
 
@@ -34,21 +40,49 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bench.clients import Peer
 from bench.demo_images import ensure_demo_images
+from bench.settlement import HouseDesk
 from cloud.broker import Broker
-from cloud.config import load
+from cloud.config import Config, load
+from cloud.core.commands import LoadSale
+from cloud.custody.commands import DefineKind, DepositItem
+from cloud.desk import render as desk_render
+from cloud.domains import house_codec, new_house, read_house
+from cloud.identity.commands import ManageAccount
+from cloud.kernel.engine import Engine, run_sync
+from cloud.kernel.store import Journal
+from cloud.ledger.commands import RecordDeposit
+from cloud.ledger.views import balances, statement, trial_balance
+from cloud.pins import hash_pin
 from cloud.report import render
+from shared.orders import OrderCommand
 from cloud.web import PageServer
 from edge.__main__ import build, start_camera
 from edge.config import load as load_hall
 from edge.display import Display, screen_found
-from shared import messages, topics
+from shared import backoffice as bo, messages, topics
 from shared.messages import encode
 from shared.money import format_amount
 from shared.mqtt import connect_and_wait, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PINS = {"alice": "1234", "bob": "2468"}   # the trade PINs whose hashes deploy/demo.toml holds
+CONSIGNOR, CONSIGNOR_PIN = "hkcoins", "1357"   # the demo consignor: every lot is one of its items in custody
+DEMO_FUNDS = {"alice": 50_000_00, "bob": 20_000_00}
+DEMO_KINDS = {                                 # lot -> the catalog's kind of the item it sells
+    "1": bo.KindSpec(kind="hk-1941-1-dollar-proof", category="withdrawn_circulating", name="Hong Kong 1941 $1 proof",
+                     grade=bo.Grade("sheldon", "PR-64"), issue_year=1941, issuer="Hong Kong", denomination="1 dollar",
+                     description="King George VI, uncirculated, certified.", references=(bo.CatalogueRef("KM", "26"),)),
+    "2": bo.KindSpec(kind="gb-penny-black-1a-vf", category="stamps", name="Penny Black, plate 1a", grade=bo.Grade("stamp", "VF"),
+                     issue_year=1840, issue_quantity=68_808_000, issuer="United Kingdom", denomination="1d",
+                     description="Four margins, red Maltese cross.", references=(bo.CatalogueRef("SG", "2"),)),
+    "3": bo.KindSpec(kind="cn-1911-dragon-dollar-xf", category="precious_metal_coins", name="Dragon dollar 1911",
+                     grade=bo.Grade("sheldon", "XF-45"), issue_year=1911, issuer="Qing dynasty", material="silver .900",
+                     weight_mg=26_800, references=(bo.CatalogueRef("KM", "Y-31"),)),
+    "4": bo.KindSpec(kind="cn-qing-cash-hoard", category="withdrawn_circulating", name="Qing dynasty cash coin hoard",
+                     grade=bo.Grade("sheldon", "F-12"), issue_year=1800, issuer="Qing dynasty", material="bronze"),
+}
 ONLINE_LATENCY_S = 0.06   # a remote bidder's internet in the races (the hall box needs ~30 ms to sense a press)
 
 
@@ -276,9 +310,10 @@ def main(argv: list[str] | None = None) -> None:
         journal, store = work / "arbiter.sqlite3", work / "hall.sqlite3"
         journal.unlink(missing_ok=True)
         store.unlink(missing_ok=True)
+        consigned_house(journal, load())
         with Broker(work / "broker") as broker:
             env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-            arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(broker.port), "--journal", str(journal), "--new"],
+            arbiter = subprocess.Popen([sys.executable, "-m", "cloud", "--port", str(broker.port), "--journal", str(journal)],
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
             config = load_hall()
             config = replace(config, broker=replace(config.broker, port=broker.port), hall=replace(config.hall, store=str(store)))
@@ -302,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
                     print("The keyboard drives the sale now (keys on the auctioneer's screen); close the window to end.")
                     while not display.closed.is_set() and time.monotonic() < deadline:
                         time.sleep(0.1)
+                settle_orders(broker)
             finally:
                 page.shutdown()
                 if video is not None:
@@ -311,8 +347,67 @@ def main(argv: list[str] | None = None) -> None:
                 arbiter.terminate()
                 arbiter.wait(timeout=10)
         print("\n" + render(str(journal)))
+        print("\n" + books(journal))
         if args.screenshots:
             print(f"\nscreenshots: {args.screenshots}")
+
+
+def consigned_house(journal: Path, config: Config) -> None:
+    """The house before the demo sale, as its desk would have recorded it: the consignor's items in
+    custody, the sale loaded with each lot selling one of them, the online bidders' funds in."""
+    house = new_house(config)
+    store = Journal.create(journal, house_codec(house), config.sale.hall)
+    spec = config.sale_spec()
+    items = {lot.lot: f"demo-{DEMO_KINDS[lot.lot].kind}" for lot in spec.lots}
+    try:
+        run_sync(Engine(house, store, lambda batch: None), [
+            ManageAccount("demo-consignor", "register", CONSIGNOR, handle="HK Coins Ltd", pin_hash=hash_pin(CONSIGNOR_PIN)),
+            ManageAccount("demo-consignor-ok", "approve", CONSIGNOR),
+            *(DefineKind(f"demo-kind-{lot}", kind) for lot, kind in DEMO_KINDS.items()),
+            *(DepositItem(f"demo-item-{lot}", item, CONSIGNOR, DEMO_KINDS[lot].kind) for lot, item in items.items()),
+            LoadSale(replace(spec, lots=tuple(replace(lot, item=items[lot.lot]) for lot in spec.lots)), "demo-sale"),
+            *(RecordDeposit(f"demo-funds-{a}", a, amount, spec.currency, f"DEMO-WIRE-{a}") for a, amount in DEMO_FUNDS.items()),
+        ])
+    finally:
+        store.close()
+    funded = {a for a in DEMO_FUNDS if house["ledger"].account(f"user:{a}:cash:{spec.currency}").balance}
+    if spec.sale not in house["auction"].sales or funded != set(DEMO_FUNDS):
+        raise RuntimeError("the demo house could not be set up: run the commands of bench/demo.py consigned_house by hand")
+
+
+def settle_orders(broker: Broker) -> None:
+    """The house desk after the sale: every open order paid (from the funds held for it, or a bank
+    payment for a paddle with no account) and released as collected; each answer as the desk prints it."""
+    listed = Peer(broker, topics.OPEN_ORDERS.format())
+    try:
+        open_orders = listed.next(timeout=5, type="open_orders")["orders"]
+    except queue.Empty:
+        open_orders = []
+    listed.close()
+    desk = HouseDesk(broker)
+    print("\nThe house desk settles the sale:")
+    for order in open_orders:
+        oid = order["order_id"]
+        bank = None if order.get("account") else f"DEMO-BANK-{order['lot']}"
+        for step in (OrderCommand(command_id=f"pay-{oid}", action="pay", order_id=oid, reference=bank),
+                     OrderCommand(command_id=f"release-{oid}", action="release", order_id=oid, reason="collected after the sale")):
+            desk.send(topics.HOUSE_ORDERS, step)
+            print("  " + desk_render(desk.next(timeout=10, command_id=step.command_id))[0])
+    desk.close()
+
+
+def books(journal: Path) -> str:
+    """The trial balance, and the statements of the buyers with accounts and of the consignor, from the journal."""
+    house = read_house(journal)
+    store = Journal.resume(journal, house_codec(house))
+    seq = store.last()[0]
+    store.close()
+    ledger = house["ledger"]
+    buyers = dict.fromkeys(o.account for sale in house["auction"].sales.values() for o in sale.orders.values() if o.account)
+    lines, totals = trial_balance(ledger)
+    parts = [bo.TrialBalance(lines, totals, all(t.balanced for t in totals), seq, None),
+             *(bo.Statement(user, statement(ledger, user), balances(ledger, user), seq) for user in (*buyers, CONSIGNOR))]
+    return "\n\n".join(desk_render(json.loads(messages.encode(part)))[0] for part in parts)
 
 
 def remote_page(broker: Broker) -> PageServer:

@@ -76,6 +76,9 @@ class Config:
         unit = major(1, currency)
         ladders = {name: _house_ladder(name, cfg, unit) for name, cfg in self.ladders.items()}
         ladders.setdefault("saleroom", saleroom_ladder(unit))
+        for index, lot in enumerate(self.lots):
+            if not lot.title and not lot.item:
+                raise ConfigError(f"lots[{index}]: a lot needs a title, or an item whose catalog entry gives it one")
         lots = tuple(_lot_spec(lot, ladders, unit) for lot in self.lots)
         return SaleSpec(
             sale=self.sale.id, hall=self.sale.hall, currency=currency, ladder=_ladder(ladders, self.sale.ladder, "sale.ladder"),
@@ -116,8 +119,6 @@ def _ladder(ladders: dict[str, Ladder], name: str, where: str) -> Ladder:
 
 def _lot_spec(lot: LotConfig, ladders: dict[str, Ladder], unit: int) -> LotSpec:
     where = f"lots[{lot.id}]"
-    if not lot.title and not lot.item:
-        raise ConfigError(f"{where}: a lot needs a title, or an item whose catalog entry gives it one")
     if lot.kind not in ("english", "dutch"):
         raise ConfigError(f"{where}.kind must be english or dutch")
     dutch = None
