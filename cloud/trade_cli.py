@@ -191,7 +191,10 @@ def show_book(session: Session, kind: str) -> tuple[str, int]:
     money = lambda amount: format_amount(amount, depth["currency"]) if amount is not None else "-"  # noqa: E731
     asks = [f"  sell {l['quantity']:>8} at {money(l['price'])} ({l['orders']} orders)" for l in reversed(depth["asks"])]
     bids = [f"  buy  {l['quantity']:>8} at {money(l['price'])} ({l['orders']} orders)" for l in depth["bids"]]
-    head = f"{kind} ({depth['status']}): last {money(depth['last_price'])}, reference {money(depth['reference'])}"
+    opens, closes = depth.get("opens_minute"), depth.get("closes_minute")
+    hours = "" if opens is None else f", trades {opens // 60:02d}:{opens % 60:02d}-{closes // 60:02d}:{closes % 60:02d} UTC"
+    head = (f"{kind} ({depth['status']} as of seq {depth['seq']}{hours}): last {money(depth['last_price'])}, "
+            f"reference {money(depth['reference'])}")
     return "\n".join([head, *asks, "  --", *bids]), DONE
 
 

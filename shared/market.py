@@ -168,7 +168,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Depth(Message):
-    """A book's best levels (retained, published when they change)."""
+    """A book's best levels (retained, published when they change). `status` is as of `seq`: with trading
+    hours, a reader tells open from closed by the hours themselves (UTC minutes of the day)."""
     TYPE: ClassVar[str] = "depth"
     kind: str
     currency: str
@@ -178,6 +179,8 @@ class Depth(Message):
     last_price: int | None
     reference: int | None
     seq: int
+    opens_minute: int | None = None
+    closes_minute: int | None = None
 
 
 @dataclass(frozen=True)

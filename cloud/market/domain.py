@@ -118,7 +118,7 @@ class MarketDomain:
                 issue_ids[event.issue.issue_id if isinstance(event, ev.IssueOpened) else event.issue_id] = None
         for kind in kinds:
             shown = views.depth(house, state, self.policy, kind, seq, ts)
-            said = (shown.status, shown.bids, shown.asks, shown.last_price, shown.reference)
+            said = (shown.status, shown.bids, shown.asks, shown.last_price, shown.reference, shown.opens_minute, shown.closes_minute)
             if self._depth_sent.get(kind) != said:
                 self._depth_sent[kind] = said
                 out.append(_public(topics.MARKET_DEPTH.format(kind=kind), shown))

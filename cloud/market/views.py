@@ -20,9 +20,11 @@ def depth(house: House, state: MarketState, policy: MarketPolicy, kind: str, seq
     def levels(side: dict[int, list[str]], prices) -> tuple[wire.Level, ...]:
         return tuple(wire.Level(p, sum(state.orders[k].remaining for k in side[p]), len(side[p]))
                      for p in islice(prices, policy.depth_levels))
-    status = book_status(state, kind, house["custody"].kinds[kind].category, ts)
-    return wire.Depth(kind, policy.currency, status, levels(book.bids, reversed(book.bid_prices)),
-                      levels(book.asks, book.ask_prices), state.last_price.get(kind), reference_price(house, kind), seq)
+    category = house["custody"].kinds[kind].category
+    opens, closes = state.hours.get(category, (None, None))
+    return wire.Depth(kind, policy.currency, book_status(state, kind, category, ts), levels(book.bids, reversed(book.bid_prices)),
+                      levels(book.asks, book.ask_prices), state.last_price.get(kind), reference_price(house, kind), seq,
+                      opens, closes)
 
 
 def clock_state(state: MarketState, clock_id: str, seq: int) -> wire.ClockState:

@@ -228,3 +228,25 @@ def test_a_good_till_date_order_whose_date_passes_while_it_waits_for_the_open_ne
     m.tick(3_600_000 - m.ts)                                # the open: alice's sell rests
     m.tick(0)                                               # bob's order expired an hour ago
     assert m.market.closed["bob/o2"] == "expired" and m.units("bob") == (UNITS, UNITS) and m.cash("bob") == (CASH, CASH)
+
+
+def test_public_depth_is_published_retained_only_when_it_changed_and_a_closed_order_clears_its_topic(m):
+    import json
+
+    from shared import topics
+    market = m.house.domain("market")
+    m.said(cmd.SetHours("h1", "precious_metal_coins", 0, 1439))
+    events = m.send(cmd.PlaceOrder("alice", "s1", KIND, "sell", 5, PRICE, "HKD"))
+    out = {p.topic: p for p in market.settled(m.house, events, m.seq, m.ts)}
+    depth = out[topics.MARKET_DEPTH.format(kind=KIND)]
+    body = json.loads(depth.payload)
+    assert depth.retain and body["asks"] == [{"price": PRICE, "quantity": 5, "orders": 1}] and body["bids"] == []
+    assert (body["status"], body["opens_minute"], body["closes_minute"]) == ("open", 0, 1439)
+    assert json.loads(out[topics.USER_ORDERS.format(account="alice", order="s1")].payload)["remaining"] == 5
+    again = [p.topic for p in market.settled(m.house, events, m.seq, m.ts)]
+    assert topics.MARKET_DEPTH.format(kind=KIND) not in again                  # nothing changed: not published again
+    filled = m.send(cmd.PlaceOrder("bob", "b1", KIND, "buy", 5, PRICE, "HKD"))
+    out = {p.topic: p for p in market.settled(m.house, filled, m.seq, m.ts)}
+    assert out[topics.USER_ORDERS.format(account="alice", order="s1")].payload == b""      # closed: its retained copy cleared
+    assert json.loads(out[topics.MARKET_DEPTH.format(kind=KIND)].payload)["asks"] == []
+    assert json.loads(out[topics.MARKET_TAPE.format(kind=KIND)].payload)["quantity"] == 5
