@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cloud.domains import read_house
 from cloud.house import HouseDesk, command
 from cloud.pins import hash_pin
 from shared import backoffice as bo, market as mk, messages, topics
@@ -97,7 +98,7 @@ def traders(broker, house):
         trader.close()
 
 
-def test_two_users_trade_through_the_broker_with_their_pins(broker, house, traders, listen):
+def test_two_users_trade_through_the_broker_with_their_pins(broker, arbiter, house, traders, listen):
     alice, bob = traders["alice"], traders["bob"]
     market = listen(topics.MARKET_DEPTH.filter(), topics.MARKET_TAPE.filter())
     resting = bob.order("s1", "sell", 10, PRICE)
@@ -124,6 +125,9 @@ def test_two_users_trade_through_the_broker_with_their_pins(broker, house, trade
     dave.close()
     bad = alice.order("b2", "buy", 1, 10 * PRICE)
     assert bad["code"] == "OUTSIDE_BAND" and "900 HKD to 1,100 HKD" in bad["message"]
+    arbiter.stop()                                            # a clean stop writes a snapshot; the journal rebuilds the book
+    rebuilt = read_house(arbiter.journal)["market"]
+    assert rebuilt.orders["bob/s1"].remaining == 6 and rebuilt.last_price[KIND] == PRICE
 
 
 def test_a_cancel_racing_a_fill_exactly_one_wins_and_the_balances_say_which(broker, house, traders):
