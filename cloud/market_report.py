@@ -28,7 +28,7 @@ from shared.money import MINOR_DIGITS  # noqa: E402
 CHANNEL_MARKERS = {"exchange": "o", "clock": "v", "issue": "s", "hall": "D"}
 SALE_FIELDS = ("lot", "title", "result", "currency", "hammer", "premium", "total", "estimate_low", "estimate_high", "buyer",
                "channel", "pass_reason")
-KIND_FIELDS = ("number", "at_utc", "ts_ms", "channel", "quantity", "price", "group", "premium", "reference", "value_after",
+KIND_FIELDS = ("number", "at_utc", "ts_ms", "channel", "quantity", "price", "group", "cancelled", "premium", "reference", "value_after",
                "value_source", "confidence")
 
 
@@ -90,7 +90,7 @@ def kind_rows(data: MarketDataState, kind: str) -> list[dict[str, object]]:
     market = data.kinds[kind]
     after = {v.number: v.assessed for v in market.history if v.number}
     return [{"number": t.number, "at_utc": _utc(t.ts), "ts_ms": t.ts, "channel": t.channel, "quantity": t.quantity,
-             "price": t.price, "group": int(t.group), "premium": t.premium, "reference": t.reference,
+             "price": t.price, "group": int(t.group), "cancelled": t.cancelled, "premium": t.premium, "reference": t.reference,
              "value_after": after[t.number].value if t.number in after else "",
              "value_source": after[t.number].source if t.number in after else "",
              "confidence": after[t.number].confidence if t.number in after else ""} for t in market.trades]
@@ -107,7 +107,7 @@ def write_kind(house: House, kind: str, currency: str, out: Path) -> tuple[Path,
     _write_csv(table, KIND_FIELDS, kind_rows(data, kind))
     figure, axes = plt.subplots(figsize=(9, 4.5))
     for channel, marker in CHANNEL_MARKERS.items():
-        points = [t for t in market.trades if t.channel == channel and not t.group]
+        points = [t for t in market.trades if t.channel == channel and t.priced]
         if points:
             axes.scatter([datetime.fromtimestamp(t.ts / 1000, timezone.utc) for t in points],
                          [_major(t.price, currency) for t in points], marker=marker, zorder=3, label=f"{channel} trades")

@@ -31,6 +31,7 @@ class TapePoint:
     quantity: int
     price: int                    # per unit; a group lot: the lot's price
     group: bool = False
+    cancelled: str = ""           # a hall order cancelled after the hammer: why (out of the figures)
 
 
 @dataclass(frozen=True)

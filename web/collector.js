@@ -231,7 +231,7 @@
     $("f-owners").textContent = String(m.owners) + ((m.owner_handles || []).length ? ` (${m.owner_handles.join(", ")})` : "");
     $("windows").tBodies[0].replaceChildren(...m.windows.map((w) => row([w.name, w.trades, w.volume, money(w.high), money(w.low), money(w.average)])));
     $("tape").replaceChildren(...(m.tape || []).slice().reverse().slice(0, 30).map((x) =>
-      el("li", `${when(x.at_ms)} · ${x.channel} · ${x.quantity} at ${money(x.price)}${x.group ? " (group lot)" : ""}`)));
+      el("li", `${when(x.at_ms)} · ${x.channel} · ${x.quantity} at ${money(x.price)}${x.group ? " (group lot)" : ""}${x.cancelled ? ` (cancelled: ${x.cancelled})` : ""}`)));
     renderDepth(m.kind);
     renderClocks(m.kind);
     renderIssues(m.kind);
@@ -246,7 +246,7 @@
   }
 
   function draw(m) {
-    const points = (m.tape || []).filter((x) => !x.group).map((x) => ({ x: x.at_ms, y: major(x.price) }));
+    const points = (m.tape || []).filter((x) => !x.group && !x.cancelled).map((x) => ({ x: x.at_ms, y: major(x.price) }));
     const line = (m.history || []).filter((v) => v.value != null).map((v) => ({ x: v.at_ms, y: major(v.value) }));
     if (state.chart && state.chart.$kind !== m.kind) { state.chart.destroy(); state.chart = null; }
     if (!state.chart) {

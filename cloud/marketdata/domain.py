@@ -74,6 +74,9 @@ def touched(state: md.MarketDataState, events: list[Any]) -> dict[str, None]:
             kinds[state.clocks[event.clock_id][0]] = None
         elif isinstance(event, market_ev.IssueAllocated):
             kinds[state.issues[event.issue_id][0]] = None
+        elif isinstance(event, auction_ev.InSale) and isinstance(event.event, auction_ev.OrderCancelled):
+            if event.event.order_id in state.hall_orders:
+                kinds[state.hall_orders[event.event.order_id][0]] = None
         elif isinstance(event, auction_ev.InSale) and isinstance(event.event, (auction_ev.OrderCreated, auction_ev.LotPassed)):
             sold = md.hall_lot(state, event.sale, event.event)
             if sold is not None:

@@ -6,7 +6,7 @@ allocation and a clock's withdrawal take the ts of the ledger transfers their ba
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from itertools import islice
 from typing import Any
@@ -34,6 +34,12 @@ class TradeRecord:
     group: bool = False           # several units sold for one price: on the record, out of the figures
     premium: int = 0              # hall: the buyer's premium, kept apart from the price
     reference: str = ""           # the clock, issue or sale/lot it came from
+    cancelled: str = ""           # hall: the order was cancelled (lot reopened, buyer in default): out of the figures
+
+    @property
+    def priced(self) -> bool:
+        """A completed sale at a unit price: what the figures and the valuation count."""
+        return not self.group and not self.cancelled
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class MarketDataState:
     items: dict[str, tuple[str, int]] = field(default_factory=dict)      # custody item -> (kind, units)
     lots: dict[str, str] = field(default_factory=dict)                   # "sale/lot" -> the catalog item it sells
     hammered: dict[str, int] = field(default_factory=dict)               # "sale/lot" -> its hammer's ts (until its order)
+    hall_orders: dict[str, tuple[str, int]] = field(default_factory=dict)   # hall order -> (kind, its trade's number)
     now: int = 0                  # the newest ts observed
     recorded: int = 0
 
@@ -114,14 +121,30 @@ def valuation(house: House, kind: str) -> int | None:
 def record(state: MarketDataState, kind: str, trade: TradeRecord) -> None:
     market = state.kind(kind)
     market.trades.append(trade)
-    if not trade.group:
-        market.count += 1
-        market.volume += trade.quantity
-        market.notional += trade.quantity * trade.price
-        market.high = trade.price if market.high is None else max(market.high, trade.price)
-        market.low = trade.price if market.low is None else min(market.low, trade.price)
-        market.last = trade.price
+    if trade.priced:
+        count(market, trade)
     revalue(state, kind, trade.ts, trade.number, always=True)
+
+
+def count(market: KindMarket, trade: TradeRecord) -> None:
+    market.count += 1
+    market.volume += trade.quantity
+    market.notional += trade.quantity * trade.price
+    market.high = trade.price if market.high is None else max(market.high, trade.price)
+    market.low = trade.price if market.low is None else min(market.low, trade.price)
+    market.last = trade.price
+
+
+def cancel(state: MarketDataState, kind: str, number: int, reason: str) -> None:
+    """A hall sale undone after its hammer: kept on the record as cancelled, the figures counted again without it."""
+    market = state.kind(kind)
+    market.trades = [replace(t, cancelled=reason) if t.number == number else t for t in market.trades]
+    market.count = market.volume = market.notional = 0
+    market.high = market.low = market.last = None
+    for trade in market.trades:
+        if trade.priced:
+            count(market, trade)
+    revalue(state, kind, state.now, 0, always=True)
 
 
 def next_number(state: MarketDataState) -> int:
@@ -149,7 +172,7 @@ def _assess(state: MarketDataState, kind: str, ts: int, number: int, always: boo
 
 def own_value(state: MarketDataState, market: KindMarket, ts: int) -> Assessed | None:
     """From the window's worth of the latest unit-priced trades (read from the end: the cost stays flat)."""
-    latest = islice((Priced(t.ts, t.quantity, t.price) for t in reversed(market.trades) if not t.group), state.rules.window)
+    latest = islice((Priced(t.ts, t.quantity, t.price) for t in reversed(market.trades) if t.priced), state.rules.window)
     return from_trades(list(latest)[::-1], ts, state.rules)
 
 
@@ -259,8 +282,13 @@ def hall_lot(s: MarketDataState, sale: str, event: Any) -> tuple[str, str, int] 
 @apply.register
 def _(e: auction_ev.InSale, s: MarketDataState) -> None:
     """A hall lot of a catalog item: its hammer price (premium apart) is a trade of the item's kind, at the
-    hammer's ts; a lot of several units is a group lot (never divided); a passed lot is an offer unsold."""
+    hammer's ts; a lot of several units is a group lot (never divided); a passed lot is an offer unsold; a
+    cancelled order (the lot reopened, the buyer in default) leaves its trade on the record, out of the figures."""
     inner = e.event
+    if isinstance(inner, auction_ev.OrderCancelled):
+        if inner.order_id in s.hall_orders:
+            cancel(s, *s.hall_orders[inner.order_id], inner.reason)
+        return
     sold = hall_lot(s, e.sale, inner)
     if sold is None:
         return
@@ -270,7 +298,8 @@ def _(e: auction_ev.InSale, s: MarketDataState) -> None:
         s.hammered[where] = inner.ts
     elif isinstance(inner, auction_ev.OrderCreated):
         order = inner.order
-        record(s, kind, TradeRecord(next_number(s), s.hammered.pop(where, s.now), "hall", units, order.hammer, units > 1,
-                                    order.premium, where))
+        number = next_number(s)
+        s.hall_orders[order.order_id] = (kind, number)
+        record(s, kind, TradeRecord(number, s.hammered.pop(where, s.now), "hall", units, order.hammer, units > 1, order.premium, where))
     elif isinstance(inner, auction_ev.LotPassed):
         s.kind(kind).unsold.append(Unsold(s.now, "hall", units, inner.reason, where))

@@ -15,7 +15,7 @@ SHOWN = 200                       # the latest trades and values a page receives
 
 
 def window(name: str, ms: int, trades: list[TradeRecord]) -> wire.Window:
-    priced = [t for t in trades if not t.group]
+    priced = [t for t in trades if t.priced]
     if not priced:
         return wire.Window(name, ms, 0, 0)
     volume = sum(t.quantity for t in priced)
@@ -52,6 +52,6 @@ def kind_market(house: House, state: MarketDataState, kind: str, currency: str, 
     return wire.KindMarket(
         kind, currency, house["custody"].kinds.get(kind), ts, market.last, windows(market, ts), value_point(ts, market.value),
         len(holding), handles,
-        tuple(wire.TapePoint(t.ts, t.channel, t.quantity, t.price, t.group) for t in market.trades[-SHOWN:]),
+        tuple(wire.TapePoint(t.ts, t.channel, t.quantity, t.price, t.group, t.cancelled) for t in market.trades[-SHOWN:]),
         tuple(value_point(v.ts, v.assessed) for v in history),
         tuple(wire.UnsoldPoint(u.ts, u.channel, u.quantity, u.reason) for u in market.unsold[-SHOWN:]), seq)

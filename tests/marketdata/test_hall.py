@@ -49,3 +49,18 @@ def test_a_group_lot_is_recorded_whole_and_left_out_of_the_figures_and_the_value
     (trade,) = market.trades
     assert (trade.quantity, trade.price, trade.group) == (5, 500 * UNIT, True)
     assert market.count == 0 and market.last is None and market.value.source == "none"
+
+
+def test_a_reopened_lot_leaves_its_hammer_on_the_record_as_cancelled_and_the_next_hammer_counts():
+    d = Observed().prepare()
+    d.sold_to("alice", 120 * UNIT)
+    assert d.command("reopen").ok
+    market = d.house["marketdata"].kinds[DRAGON.kind]
+    (first,) = market.trades
+    assert first.cancelled and not first.priced
+    assert (market.count, market.last, market.value.source) == (0, None, "none")
+    assert d.command("hammer").ok                                    # the leader's bid stands: hammered again
+    assert [t.cancelled == "" for t in market.trades] == [False, True]
+    assert (market.count, market.last, market.value.value) == (1, 120 * UNIT, 120 * UNIT)
+    assert [v.assessed.source for v in market.history] == ["trades", "none", "trades"]
+    assert d.replayed()["marketdata"] == d.house["marketdata"]

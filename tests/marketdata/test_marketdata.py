@@ -68,7 +68,7 @@ def test_an_exchange_fill_is_recorded_and_valued_in_its_own_batch():
     assert body["windows"][0] == {"name": "all", "ms": 0, "trades": 1, "volume": 2, "high": 100_000, "low": 100_000,
                                   "average": 100_000}
     assert body["owners"] == 2 and "owner_handles" not in body or body["owner_handles"] == []
-    assert body["tape"] == [{"at_ms": m.ts, "channel": "exchange", "quantity": 2, "price": 100_000, "group": False}]
+    assert body["tape"] == [{"at_ms": m.ts, "channel": "exchange", "quantity": 2, "price": 100_000, "group": False, "cancelled": ""}]
 
 
 def test_figures_over_all_time_and_windows_and_owners_when_the_house_shows_them():
