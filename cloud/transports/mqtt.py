@@ -75,8 +75,6 @@ class PinGiven:
         return f"PinGiven(account={self.account!r})"
 
 
-
-
 def inbound(topic_name: str, payload: bytes) -> tuple[Any | None, Publication | None]:
     """One received message -> (command, None) or (None, coded error for its sender)."""
     parsed = parse_topic(topic_name)
@@ -91,12 +89,16 @@ def read(topic: topics.Topic, params: dict[str, str], payload: bytes) -> tuple[A
     if topic is topics.HALL_BRIDGE:               # Mosquitto's own notification: "1" up, "0" down
         return (SetHallLink(params["hall"], payload.strip() == b"1"), None) if payload.strip() in (b"0", b"1") else (None, None)
     try:
-        message = messages.decode(payload, EXPECTS[topic.name], LIMITS.get(topic.name, messages.MAX_PAYLOAD_BYTES))
+        message = _decode(topic, payload)
         if topic is topics.BIDDER_PIN:
             return PinGiven(params["account"], message.pin), None
         return to_command(topic, params, message), None
     except messages.ProtocolError as exc:
         return None, refusal(topic, params, messages.Error(exc.code.name, exc.message, exc.field, exc.ref))
+
+
+def _decode(topic: topics.Topic, payload: bytes) -> Any:
+    return messages.decode(payload, EXPECTS[topic.name], LIMITS.get(topic.name, messages.MAX_PAYLOAD_BYTES))
 
 
 def refusal(topic: topics.Topic, params: dict[str, str], error: messages.Error) -> Publication:
@@ -110,7 +112,7 @@ def refusal(topic: topics.Topic, params: dict[str, str], error: messages.Error) 
 def ref_of(topic: topics.Topic, payload: bytes) -> str | None:
     """The bid or command id of a payload, if it can be read (for refusals made before decoding)."""
     try:
-        message = messages.decode(payload, EXPECTS[topic.name], LIMITS.get(topic.name, messages.MAX_PAYLOAD_BYTES))
+        message = _decode(topic, payload)
     except messages.ProtocolError as exc:
         return exc.ref
     return getattr(message, "bid_id", None) or getattr(message, "command_id", None)
