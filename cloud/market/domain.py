@@ -107,6 +107,8 @@ class MarketDomain:
                                    self.policy.currency, "clock", event.seq, event.ts), retain=False))
             if isinstance(event, (ev.HaltSet, ev.HoursSet)):
                 kinds.update(dict.fromkeys(state.books))
+            elif isinstance(event, ev.ReferenceSet):
+                kinds[event.kind] = None
             elif isinstance(event, (ev.OrderAccepted, ev.OrderWaits)):
                 orders[event.key] = None
             elif isinstance(event, BOOK_EVENTS):

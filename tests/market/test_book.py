@@ -250,3 +250,12 @@ def test_public_depth_is_published_retained_only_when_it_changed_and_a_closed_or
     assert out[topics.USER_ORDERS.format(account="alice", order="s1")].payload == b""      # closed: its retained copy cleared
     assert json.loads(out[topics.MARKET_DEPTH.format(kind=KIND)].payload)["asks"] == []
     assert json.loads(out[topics.MARKET_TAPE.format(kind=KIND)].payload)["quantity"] == 5
+
+
+def test_a_reference_set_by_the_house_is_published_with_the_kinds_depth(m):
+    import json
+
+    from shared import topics
+    events = m.send(cmd.SetReference("r1", KIND, PRICE))
+    out = {p.topic: p for p in m.house.domain("market").settled(m.house, events, m.seq, m.ts)}
+    assert json.loads(out[topics.MARKET_DEPTH.format(kind=KIND)].payload)["reference"] == PRICE
