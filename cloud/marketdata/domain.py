@@ -33,9 +33,9 @@ class MarketDataDomain:
     commands: tuple[type, ...] = ()
     events: tuple[type, ...] = ()
     modules = ()                  # it journals nothing of its own: its state is rebuilt from others' events
-    observes = (custody_ev.KindDefined, custody_ev.ItemDeposited, auction_ev.SaleStarted, auction_ev.InSale, ledger_ev.TransferRecorded, market_ev.ReferenceSet, market_ev.Traded,
-                market_ev.ClockListed, market_ev.ClockBought, market_ev.ClockWithdrawn, market_ev.IssueOpened,
-                market_ev.IssueAllocated)
+    observes = (custody_ev.KindDefined, custody_ev.ItemDeposited, auction_ev.SaleStarted, auction_ev.InSale,
+                ledger_ev.TransferRecorded, market_ev.ReferenceSet, market_ev.Traded, market_ev.ClockListed, market_ev.ClockBought,
+                market_ev.ClockWithdrawn, market_ev.IssueOpened, market_ev.IssueAllocated)
 
     def __init__(self, policy: MarketDataPolicy | None = None):
         self.policy = policy or MarketDataPolicy()

@@ -213,3 +213,19 @@ def test_the_exchange_bands_a_kind_without_trades_around_its_valuation():
     assert data(m).kinds[KIND].value == Assessed(150_000, "estimate", "estimate", 2, 0)      # MS-65, halfway
     assert m.order("bob", "buy", 1, 100_000).code == Code.OUTSIDE_BAND
     assert m.order("bob", "buy", 1, 150_000).ok
+
+
+def test_a_snapshot_of_the_house_resumes_with_the_same_histories(tmp_path):
+    m = ready("alice", "bob", rules=ValuationRules())
+    scripted(m)
+    path = tmp_path / "h.sqlite3"
+    journal = Journal.create(path, house_codec(House(house_domains(Config()))), "h1")
+    journal.append(m.entries)
+    rebuilt = read_house(path)
+    journal.save_snapshot(m.seq, rebuilt)
+    journal.close()
+    resumed = House(house_domains(Config()))
+    journal = Journal.resume(path, house_codec(resumed))
+    assert journal.load(resumed) == m.seq                                          # from the snapshot, not a replay
+    journal.close()
+    assert resumed["marketdata"] == rebuilt["marketdata"] and resumed["marketdata"].kinds[KIND].history == data(m).kinds[KIND].history
