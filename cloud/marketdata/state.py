@@ -21,7 +21,6 @@ from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between
 from shared.backoffice import STAMP_GRADES, KindSpec
 
 NAME = "marketdata"
-CHANNELS = ("exchange", "clock", "issue", "hall")
 
 
 @dataclass(frozen=True)
