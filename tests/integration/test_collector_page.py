@@ -1,8 +1,8 @@
 """The collector's page in Debian's chromium against a real Mosquitto and the real arbiter: log in, give
 the trade PIN, browse the catalog to a kind whose chart is drawn from its trades, buy against a resting
 sell order (the PIN again at the confirmation, the all-in cost shown) and see the fill, the funds, the
-holdings and the notice; place a good-till-date buy, amend it and cancel it; apply to a new issue and see the allocation; stop a quantity clock. A phone-size
-and a desktop screenshot are kept in the test's folder."""
+holdings and the notice; place a good-till-date buy, amend it and cancel it; apply to a new issue and
+see the allocation; stop a quantity clock. Phone-size and desktop screenshots are kept in the test's folder."""
 from __future__ import annotations
 
 import shutil
