@@ -14,7 +14,7 @@ from shared.messages import encode
 # Events after which the public lot state has changed and is published again (retained).
 LOT_CHANGING = (ev.LotOpened, ev.BidAccepted, ev.MaxRegistered, ev.AskingSet, ev.IncrementSet, ev.FairWarningGiven, ev.LotPaused,
                 ev.LotResumed, ev.ReserveLifted, ev.BidRetracted, ev.LotHammered, ev.LotPassed, ev.LotReopened,
-                ev.HallLinkChanged)
+                ev.HallLinkChanged, ev.LotReoffered)
 # Events after which the run list (retained) is published again.
 CATALOG_CHANGING = (ev.SaleStarted, ev.LotOpened, ev.LotHammered, ev.LotPassed, ev.LotReopened, ev.OrderCancelled)
 

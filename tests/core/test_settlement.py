@@ -1,12 +1,15 @@
 """Each settlement step and each refusal, as tables: the hammer's holds, payment, release, default."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cloud.core import events as ev
 from cloud.core.catalog import LotSpec
 from cloud.core.commands import Instruction, LoadSale, RunCommand, SettleOrder
-from cloud.kernel.domain import Tick
+from cloud.kernel.domain import Stamped, Tick
+from shared import topics
 from shared.codes import Code
 from tests.core.driver import UNIT
 from tests.core.settlement_driver import DAY, Settling, consigned_sale, notified
@@ -199,3 +202,16 @@ def test_a_repeated_desk_command_is_answered_again_and_moves_nothing():
     first = d.send(SettleOrder("same", "pay", order_id))
     again = d.send(SettleOrder("same", "pay", order_id))
     assert again == [first[-1]] and d.cash("alice") == (875 * UNIT, 875 * UNIT)
+
+
+def test_a_reoffered_lot_is_published_again_in_the_run_list():
+    d = Settling().prepare()
+    order_id = d.sold_to("alice", 100 * UNIT)
+    events = d.house.handle(Stamped(d.seq + 1, d.ts + 10, SettleOrder("c-x", "cancel", order_id)))
+    published = d.house.settled(events, d.seq + 1, d.ts + 10)
+    run_list = next(p for p in published if p.topic == topics.SALE_CATALOG.format(sale="s1"))
+    assert json.loads(run_list.payload)["lots"][0]["status"] == "pending"
+    lot_state = next(p for p in published if p.topic == topics.LOT_STATE.format(sale="s1"))
+    assert json.loads(lot_state.payload)["status"] == "pending"          # the room's screens see it offerable again
+    orders = next(p for p in published if p.topic == topics.OPEN_ORDERS.format())
+    assert json.loads(orders.payload)["open"] == 0
