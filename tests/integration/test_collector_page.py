@@ -1,7 +1,8 @@
 """The collector's page in Debian's chromium against a real Mosquitto and the real arbiter: log in, give
 the trade PIN, browse the catalog to a kind whose chart is drawn from its trades, buy against a resting
 sell order (the PIN again at the confirmation, the all-in cost shown) and see the fill, the funds, the
-holdings and the notice; place a good-till-date buy, amend it and cancel it; apply to a new issue and
+holdings and the notice; place a good-till-date buy, amend it and cancel it; sell with ./hall trade and
+see the page agree with the ledger to the minor unit; apply to a new issue and
 see the allocation; stop a quantity clock. Phone-size and desktop screenshots are kept in the test's folder."""
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from cloud.config import load
 from cloud.web import CHART_JS, MQTT_JS, PageServer
 from shared import backoffice as bo, market as mk, topics
-from tests.integration.test_market import KIND, PRICE, Trader, desk_send, house  # noqa: F401 (fixtures)
+from shared.money import format_amount
+from tests.integration.test_market import KIND, PRICE, Trader, balances, desk_send, house, trade  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -115,6 +117,17 @@ def test_browse_chart_buy_apply_and_stop_a_clock(broker, house, market, page_url
         orders.first.get_by_role("button", name="Cancel").click()
         confirm_with_pin(page, expect)
         expect(orders).to_have_count(0, timeout=10_000)
+
+        assert market.order("bid", "buy", 3, PRICE)["remaining"] == 3       # alice sells into it with ./hall trade
+        sold = trade(broker, "alice", "1234", "sell", KIND, "3", "1,000")
+        assert sold.returncode == 0, sold.stdout + sold.stderr
+        expect(page.locator(f"#holdings tr[data-kind='{KIND}'] td").nth(1)).to_have_text("48", timeout=10_000)
+        ledger = balances(house, "alice")                                   # the ledger's own figures, to the minor unit
+        cash, units = ledger["HKD"], ledger[f"units:{KIND}"]
+        expect(page.locator("#funds-available")).to_have_text(format_amount(cash[1], "HKD"))
+        expect(page.locator("#funds-held")).to_have_text(format_amount(cash[0] - cash[1], "HKD"))
+        expect(page.locator(f"#holdings tr[data-kind='{KIND}'] td").nth(2)).to_have_text(str(units[0] - units[1]))
+        assert units[0] == 48
 
         desk_send(house, bo.CatalogCommand(command_id="k2", action="define_kind", kind=bo.KindSpec(
             kind=NEW_KIND, category="precious_metal_coins", name="Hong Kong 2024 Dragon", grade=bo.Grade("sheldon", "MS-70"),
