@@ -133,7 +133,7 @@ class PaddleTracker:
         if self.pressed:
             self.window_peak = max(self.window_peak, grams) if not self.decided else self.window_peak
             self.press_peak = max(self.press_peak, grams)
-            self.samples_since_press += 1
+            self.samples_since_press += t_us >= self.pressed_us   # one read before the edge, delivered after it, is not one after
             final = self.policy.tier(self.window_peak) == 2
             if not self.decided and (final or self.samples_since_press >= self.policy.decide_samples):
                 out += self._decide(t_us)

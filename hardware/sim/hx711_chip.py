@@ -41,6 +41,7 @@ class SimHX711:
         self.epoch = clock() + self.settle     # first conversion completes here
         self.read_index = -1                   # last conversion shifted out
         self.bits: int | None = None           # the 24-bit word being shifted
+        self.prepared: tuple[int, int] | None = None   # (index, word) of the conversion DOUT announces
         self.shifted = 0                       # rising edges in the current read
         self.sck_high_at: float | None = None
         self.power_downs = 0
@@ -69,7 +70,12 @@ class SimHX711:
             return True
         if self.bits is not None and 1 <= self.shifted <= 24:
             return bool((self.bits >> (24 - self.shifted)) & 1)
-        return self._latest(now) <= self.read_index   # low = a new conversion is ready
+        latest = self._latest(now)
+        if latest <= self.read_index:
+            return True
+        if self.prepared is None or self.prepared[0] != latest:   # as the chip: the word is ready before
+            self.prepared = (latest, self._conversion(latest) & 0xFFFFFF)   # the first clock, not made by it
+        return False                                   # low = a new conversion is ready
 
     def sck(self, high: bool) -> None:
         now = self.clock()
@@ -85,7 +91,7 @@ class SimHX711:
             return
         if self.bits is not None and self.shifted >= 25:
             self.conversions_read += self.shifted == 25
-            self.pulses = self.shifted
+            self.pulses, self.prepared = self.shifted, None     # the next conversion's gain has changed
 
     def _rising(self, now: float) -> None:
         if not self.powered:
@@ -94,7 +100,8 @@ class SimHX711:
             self.shifted += 1                          # shifting the data word out
         elif self._latest(now) > self.read_index:      # DOUT was low: a new read begins
             self.read_index = self._latest(now)
-            self.bits = self._conversion(self.read_index) & 0xFFFFFF
+            ready = self.prepared if self.prepared and self.prepared[0] == self.read_index else None
+            self.bits = ready[1] if ready else self._conversion(self.read_index) & 0xFFFFFF
             self.shifted = 1
         elif self.bits is not None and self.shifted < 27:
             self.shifted += 1                          # pulses 25-27 select the next gain

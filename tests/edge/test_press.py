@@ -132,3 +132,11 @@ def test_dutch_press_accepts_the_clock_price_now():
     clock = messages.DutchClock(10_000, 5_000, 1_000, 11_000, "steps", 1_000, 10_000)
     dutch = messages.LotState("s", "3", "Dragon", "dutch", "open", "HKD", 10_000, None, None, 0, True, 4, dutch=clock)
     assert bid_amount(dutch, 2, 4_500) == 8_500
+
+
+def test_a_sample_read_before_the_edge_but_delivered_after_it_is_not_a_sample_after_the_press():
+    """Readings come from the sampler process stamped with the time they were read; one read just
+    before the switch closed can reach the loop after the edge, and must not count towards the two."""
+    out = run([(0, "g", 0), (20, "edge", True), (19, "g", 3_000), (32.5, "g", 6_000), (45, "g", 6_000)])
+    decided = [o for o in out if isinstance(o, PressDecided)]
+    assert len(decided) == 1 and decided[0].decided_us == 45 * MS and decided[0].tier == 2
