@@ -1,5 +1,5 @@
 """Property tests over random order streams (hypothesis): whatever three users send (orders of every
-time in force, cancels, amends) and however time passes, no balance goes negative, units are conserved
+time in force, cancels, amends, quantity clocks and stops on them) and however time passes, no balance goes negative, units are conserved
 per kind and money per currency, every hold is exactly what its order can still cost, the book is never
 crossed at rest, every fill lies within both orders' limits, and a replay of the journal (through the
 journal's codec) rebuilds the same state hash."""
@@ -13,6 +13,7 @@ from cloud.kernel.domain import House, Tick
 from cloud.ledger.accounts import house_cash
 from cloud.ledger.views import trial_balance
 from cloud.market import commands as cmd, events as ev
+from cloud.market.clocks import price_at
 from cloud.market.policy import hold_needed
 from tests.market.driver import KIND, Market
 
@@ -25,7 +26,10 @@ place = st.tuples(st.just("place"), st.sampled_from(USERS), st.sampled_from(("bu
 cancel = st.tuples(st.just("cancel"), st.integers(0, 40))                  # which open order (any, if none is open)
 amend = st.tuples(st.just("amend"), st.integers(0, 40), st.integers(1, 25), st.none() | prices)
 tick = st.tuples(st.just("tick"), st.integers(1, 3_000))
-streams = st.lists(st.one_of(place, place, place, cancel, amend, tick), min_size=25, max_size=80)
+clock = st.tuples(st.just("clock"), st.sampled_from(USERS), st.integers(1, 20), st.integers(1, 5), st.sampled_from(("linear", "steps")),
+                  st.sampled_from(("resume", "top")))
+accept = st.tuples(st.just("accept"), st.sampled_from(USERS), st.integers(0, 9), st.integers(1, 20))
+streams = st.lists(st.one_of(place, place, place, cancel, amend, tick, clock, accept), min_size=25, max_size=80)
 
 
 def run(m: Market, step: tuple, n: int) -> None:
@@ -38,6 +42,16 @@ def run(m: Market, step: tuple, n: int) -> None:
         open_orders = list(m.market.orders.values())
         user, target = (o.account, o.order_id) if open_orders and (o := open_orders[step[1] % len(open_orders)]) else ("bob", "o0")
         m.send(cmd.CancelOrder(user, target) if step[0] == "cancel" else cmd.AmendOrder(user, f"o{n}", target, *step[2:]))
+    elif step[0] == "clock":
+        _, user, quantity, minimum, schedule, restart = step
+        m.send(cmd.ListClock(user, f"k{n}", KIND, quantity, min(minimum, quantity), 104_000, 96_000, "HKD", m.ts, m.ts + 8_000,
+                             schedule, 1_000, restart))
+    elif step[0] == "accept":
+        _, user, which, quantity = step
+        live = list(m.market.live_clocks)
+        if live:
+            clock = m.market.clocks[live[which % len(live)]]
+            m.send(cmd.AcceptClock(user, f"a{n}", clock.clock_id, quantity, price_at(clock, m.ts + 10)))
     else:
         m.send(Tick(), step[1])
 
@@ -53,6 +67,9 @@ def check(m: Market) -> None:
     fees, escrow = ledger.account(house_cash("fees", "HKD")), ledger.account(house_cash("escrow", "HKD"))
     assert sum(m.cash(u)[0] for u in USERS) + fees.balance == CASH * len(USERS)             # money conserved
     assert escrow.balance == 0
+    for c in market.clocks.values():                                                          # a clock holds what is left
+        assert (c.hold in ledger.open_pending and ledger.transfers[c.hold].amount == c.remaining) if c.clock_id in market.live_clocks \
+            else c.hold not in ledger.open_pending
     for order in market.orders.values():                                                      # holds exact
         held = ledger.transfers[order.hold]
         assert order.hold in ledger.open_pending
