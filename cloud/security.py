@@ -15,6 +15,7 @@ Passwords are stored hashed by mosquitto_passwd (PBKDF2-SHA512).
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def bidder_acl() -> str:
     own `{account}` topics to the arbiter, read the arbiter's `{account}` topics for it, read the public."""
     lines = []
     for topic in topics.ALL:
-        own = f"{topics.ROOT}/" + topic.pattern.replace("{account}", "%u")
+        own = f"{topics.ROOT}/" + re.sub(r"\{(?!account\})\w+\}", "+", topic.pattern).replace("{account}", "%u")
         if "{account}" in topic.pattern and topic.subscriber == "arbiter":
             lines.append(f"pattern write {own}")
         elif "{account}" in topic.pattern and topic.publisher == "arbiter":

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import socket
 import sqlite3
 import tempfile
@@ -44,7 +43,7 @@ import psycopg
 from cloud.kernel.codec import Codec
 from cloud.kernel.domain import House, Stamped
 from cloud.kernel.store import SCHEMA as SQLITE_SCHEMA
-from cloud.kernel.store import Entry, Journal, JournalError
+from cloud.kernel.store import Entry, Journal, JournalError, restore, sealed
 
 log = logging.getLogger(__name__)
 
@@ -214,29 +213,18 @@ class PgJournal:
         return (row[0], row[1]) if row else (0, 0)
 
     def save_snapshot(self, seq: int, house: House) -> None:
-        blob = pickle.dumps(house.states, protocol=pickle.HIGHEST_PROTOCOL)
+        blob, seal = sealed(house)
         with self.conn.transaction():
             self.renew(self.conn)
             self.conn.execute("INSERT INTO snapshot VALUES (%s, %s, %s, %s) ON CONFLICT (house, seq) DO UPDATE "
-                              "SET state_hash = EXCLUDED.state_hash, state = EXCLUDED.state", [self.house, seq, house.state_hash(), blob])
+                              "SET state_hash = EXCLUDED.state_hash, state = EXCLUDED.state", [self.house, seq, seal, blob])
             self.conn.execute("DELETE FROM snapshot WHERE house = %(h)s AND seq NOT IN "
                               "(SELECT seq FROM snapshot WHERE house = %(h)s ORDER BY seq DESC LIMIT 2)", {"h": self.house})
 
     def load(self, house: House) -> int:
         """Newest trustworthy snapshot, then the events after it (the rule of the SQLite journal's `load`)."""
-        start = 0
-        for seq, recorded, blob in self.conn.execute("SELECT seq, state_hash, state FROM snapshot WHERE house = %s ORDER BY seq DESC",
-                                                     [self.house]).fetchall():
-            try:
-                house.states = pickle.loads(blob)
-                if house.state_hash() == recorded:
-                    start = seq
-                    break
-                log.warning("snapshot at seq %d does not hash to its recorded state: discarded", seq)
-            except Exception as exc:                      # a damaged blob: whatever it raises, it is not trusted
-                log.warning("snapshot at seq %d cannot be read (%s): discarded", seq, exc)
-        if start == 0:
-            house.states = {d.name: d.initial() for d in house.domains}
+        start = restore(house, self.conn.execute("SELECT seq, state_hash, state FROM snapshot WHERE house = %s ORDER BY seq DESC",
+                                                 [self.house]).fetchall())
         for event in self.events(start):
             house.apply(event)
         return start

@@ -3,19 +3,24 @@
 The journal holds one row per sequenced command that changed something: the command and the
 events it produced, written in batches, one transaction each, with `synchronous=FULL` (group
 commit): nothing that depends on a row is published before it commits. Snapshots (every N events
-and on a clean stop) hold every domain's state with the hash it had; a house starts from the newest
-snapshot whose state hashes to what was recorded, then applies the journal after it. A snapshot
-that fails that check is discarded, never trusted: the full replay is used instead.
+and on a clean stop) hold every domain's state, sealed with a SHA-256 over the code's fingerprint
+and the state's bytes; a house starts from the newest snapshot that still matches its seal, then
+applies the journal after it. A snapshot that does not (damaged, tampered with, or written by other
+code) is discarded, never trusted: an older one or the full replay is used instead.
 
 A house is created once (`create`) and resumed ever after (`resume`): an empty or missing journal
 is never taken for a new house, so a lost file cannot silently restart a sale at seq 1.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import logging
 import pickle
 import sqlite3
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +33,7 @@ log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS house (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, command TEXT NOT NULL, events TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS snapshot (seq INTEGER PRIMARY KEY, state_hash TEXT NOT NULL, state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (seq INTEGER PRIMARY KEY, state_hash TEXT NOT NULL, state BLOB NOT NULL);  -- state_hash: the seal
 """
 
 
@@ -116,10 +121,10 @@ class Journal:
         return (row[0], row[1]) if row else (0, 0)
 
     def save_snapshot(self, seq: int, house: House) -> None:
-        blob = pickle.dumps(house.states, protocol=pickle.HIGHEST_PROTOCOL)
+        blob, seal = sealed(house)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?)", [seq, house.state_hash(), blob])
+            self.conn.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?)", [seq, seal, blob])
             self.conn.execute("DELETE FROM snapshot WHERE seq NOT IN (SELECT seq FROM snapshot ORDER BY seq DESC LIMIT 2)")
             self.conn.execute("COMMIT")
         except BaseException:
@@ -129,18 +134,8 @@ class Journal:
     def load(self, house: House) -> int:
         """Bring `house` to the journal's end: newest trustworthy snapshot, then the events after it.
         Returns the seq the snapshot covered (0: a full replay)."""
-        start = 0
-        for seq, recorded, blob in self.conn.execute("SELECT seq, state_hash, state FROM snapshot ORDER BY seq DESC"):
-            try:
-                house.states = pickle.loads(blob)
-                if house.state_hash() == recorded:
-                    start = seq
-                    break
-                log.warning("snapshot at seq %d does not hash to its recorded state: discarded", seq)
-            except Exception as exc:                      # a damaged blob: whatever it raises, it is not trusted
-                log.warning("snapshot at seq %d cannot be read (%s): discarded", seq, exc)
-        if start == 0:
-            house.states = {d.name: d.initial() for d in house.domains}
+        rows = self.conn.execute("SELECT seq, state_hash, state FROM snapshot ORDER BY seq DESC")
+        start = restore(house, rows)
         for event in self.events(start):
             house.apply(event)
         return start
@@ -158,6 +153,50 @@ class Journal:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def fingerprint(house: House) -> bytes:
+    """The code that defines the house's state and rules (every module of each domain's package, and
+    the modules its journaled types live in): a snapshot is only read back by the code that wrote it;
+    after a deploy the first start replays the journal."""
+    return _fingerprint(tuple(type(d) for d in house.domains), tuple(m.__name__ for d in house.domains for m in d.modules))
+
+
+@functools.cache
+def _fingerprint(kinds: tuple[type, ...], modules: tuple[str, ...]) -> bytes:
+    files = {p for kind in kinds for p in Path(inspect.getfile(kind)).parent.glob("*.py")}
+    files |= {Path(inspect.getfile(sys.modules[name])) for name in modules}
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def sealed(house: House) -> tuple[bytes, str]:
+    """Every domain's state as bytes, and its seal: SHA-256 over the code's fingerprint and the bytes,
+    taken from the live state as it is written. Cheap whatever the state's size (no walk in Python),
+    so a snapshot never stalls the engine and a start never re-hashes the whole house."""
+    blob = pickle.dumps(house.states, protocol=pickle.HIGHEST_PROTOCOL)
+    return blob, "sha256:" + hashlib.sha256(fingerprint(house) + blob).hexdigest()
+
+
+def restore(house: House, snapshots: Iterable[tuple[int, str, bytes]]) -> int:
+    """Load the newest snapshot (of `(seq, seal, blob)`, newest first) whose bytes still match their seal
+    under today's code; a damaged, tampered or stale one is discarded, never trusted. Returns its seq,
+    or 0 with `house` reset for a full replay. (That a snapshot restores exactly what a replay builds
+    is the kernel's tested property: snapshot + tail gives the state hash of a full replay.)"""
+    code = fingerprint(house)
+    for seq, seal, blob in snapshots:
+        if seal != "sha256:" + hashlib.sha256(code + bytes(blob)).hexdigest():
+            log.warning("snapshot at seq %d does not match its seal (damaged, or written by other code): discarded", seq)
+            continue
+        try:
+            house.states = pickle.loads(blob)
+            return seq
+        except Exception as exc:                      # sealed yet unreadable: whatever it raises, it is not trusted
+            log.warning("snapshot at seq %d cannot be read (%s): discarded", seq, exc)
+    house.states = {d.name: d.initial() for d in house.domains}
+    return 0
 
 
 def _connect(path: Path) -> sqlite3.Connection:
