@@ -7,7 +7,8 @@ import pytest
 
 from cloud.core import events as ev
 from cloud.core.catalog import LotSpec
-from cloud.core.commands import Instruction, LoadSale, RunCommand, SettleOrder
+from cloud.core.commands import CloseSale, Instruction, LoadSale, RunCommand, SettleOrder
+from cloud.core.domain import sale_state
 from cloud.kernel.domain import Stamped, Tick
 from shared import topics
 from shared.codes import Code
@@ -215,3 +216,22 @@ def test_a_reoffered_lot_is_published_again_in_the_run_list():
     assert json.loads(lot_state.payload)["status"] == "pending"          # the room's screens see it offerable again
     orders = next(p for p in published if p.topic == topics.OPEN_ORDERS.format())
     assert json.loads(orders.payload)["open"] == 0
+
+
+def test_a_paddle_linked_to_an_account_is_held_like_an_online_buyer():
+    d = Settling().prepare()
+    assert d.command("register_paddle", paddle=20, name="Alice in the room", account="alice").ok
+    d.hall_bid(20, 100 * UNIT)
+    d.command("hammer")
+    settlement = d.house["auction"].settlements[d.state.lots["1"].order_id]
+    assert settlement.buyer == "alice" and settlement.funds_hold and d.cash("alice") == (1_000 * UNIT, 875 * UNIT)
+
+
+def test_a_cancelled_lot_of_a_closed_sale_is_offered_in_a_later_sale():
+    d = Settling().prepare()
+    order_id = d.sold_to("alice", 100 * UNIT)
+    assert d.send(CloseSale("s1", "close-s1"))[-1].ok
+    assert d.settle("cancel", order_id, reason="the buyer withdrew").message.endswith("lot 1 offered in a later sale")
+    later = consigned_sale(sale="s2", hall="h2", lots=(LotSpec("L1", "", opening=80 * UNIT, item="dragon-1"),))
+    assert d.send(LoadSale(later, "load-s2"))[-1].ok
+    assert sale_state(d.house, "s2").lots["L1"].spec.title == f"{DRAGON.name}, MS-65"
