@@ -21,6 +21,7 @@ from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between
 from shared.backoffice import STAMP_GRADES, KindSpec
 
 NAME = "marketdata"
+HALL_OUTCOMES = (auction_ev.LotHammered, auction_ev.OrderCreated, auction_ev.LotPassed)
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,8 @@ def _(e: auction_ev.InSale, s: MarketDataState) -> None:
         if inner.order_id in s.hall_orders:
             cancel(s, *s.hall_orders[inner.order_id], inner.reason)
         return
+    if not isinstance(inner, HALL_OUTCOMES):          # bids and the rest of a sale: nothing to record (the hot path)
+        return
     sold = hall_lot(s, e.sale, inner)
     if sold is None:
         return
@@ -299,6 +302,7 @@ def _(e: auction_ev.InSale, s: MarketDataState) -> None:
         order = inner.order
         number = next_number(s)
         s.hall_orders[order.order_id] = (kind, number)
-        record(s, kind, TradeRecord(number, s.hammered.pop(where, s.now), "hall", units, order.hammer, units > 1, order.premium, where))
+        hammered = s.hammered.pop(where, s.now)
+        record(s, kind, TradeRecord(number, hammered, "hall", units, order.hammer, units > 1, order.premium, where))
     elif isinstance(inner, auction_ev.LotPassed):
         s.kind(kind).unsold.append(Unsold(s.now, "hall", units, inner.reason, where))
