@@ -48,6 +48,8 @@ class MarketDataDomain:
         return []                 # only Tick reaches a domain without commands: nothing falls due here
 
     def apply(self, event: Any, state: md.MarketDataState) -> None:
+        if type(event) is auction_ev.InSale and type(event.event) not in md.SALE_OUTCOMES:
+            return                # a bid, a warning, a pause: most of a sale's events, passed at the cost of a lookup
         md.apply(event, state)
 
     def deadline(self, house: House) -> int | None:

@@ -21,7 +21,7 @@ from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between
 from shared.backoffice import STAMP_GRADES, KindSpec
 
 NAME = "marketdata"
-HALL_OUTCOMES = (auction_ev.LotHammered, auction_ev.OrderCreated, auction_ev.LotPassed)
+SALE_OUTCOMES = frozenset((auction_ev.LotHammered, auction_ev.OrderCreated, auction_ev.LotPassed, auction_ev.OrderCancelled))
 
 
 @dataclass(frozen=True)
@@ -288,8 +288,6 @@ def _(e: auction_ev.InSale, s: MarketDataState) -> None:
     if isinstance(inner, auction_ev.OrderCancelled):
         if inner.order_id in s.hall_orders:
             cancel(s, *s.hall_orders[inner.order_id], inner.reason)
-        return
-    if not isinstance(inner, HALL_OUTCOMES):          # bids and the rest of a sale: nothing to record (the hot path)
         return
     sold = hall_lot(s, e.sale, inner)
     if sold is None:
