@@ -42,7 +42,7 @@ from typing import Any
 
 from bench.clients import Peer
 from bench.demo_images import ensure_demo_images
-from bench.settlement import HouseDesk
+from bench.settlement import DeskPeer
 from cloud.broker import Broker
 from cloud.config import Config, load
 from cloud.core.commands import LoadSale
@@ -384,7 +384,7 @@ def settle_orders(broker: Broker) -> None:
     except queue.Empty:
         open_orders = []
     listed.close()
-    desk = HouseDesk(broker)
+    desk = DeskPeer(broker)
     print("\nThe house desk settles the sale:")
     for order in open_orders:
         oid = order["order_id"]

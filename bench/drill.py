@@ -31,7 +31,7 @@ from typing import Any
 
 from bench.clients import Peer
 from bench.relay import Relay
-from bench.settlement import BUYER, CONSIGNOR, HouseDesk, consign, hammer_to_buyer
+from bench.settlement import BUYER, CONSIGNOR, DeskPeer, consign, hammer_to_buyer
 from cloud.broker import Bridge, Broker, Secured, free_port
 from cloud.core import events as ev
 from cloud.config import Config
@@ -594,7 +594,7 @@ def settlement_kill(t: Topology, lots: int = 20) -> dict[str, Any]:
     """SIGKILL the arbiter in the middle of a burst of settlements (pay, then release, for every order
     of a consigned sale), restart it, and send the whole burst again as a desk retrying would: every
     command answered, the books still balance, no transfer applied twice."""
-    desk, room = HouseDesk(t.cloud), Peer(t.cloud, topics.HALL_RESULT.format(hall="hall2"), topics.BIDDER_RESULT.format(account=BUYER))
+    desk, room = DeskPeer(t.cloud), Peer(t.cloud, topics.HALL_RESULT.format(hall="hall2"), topics.BIDDER_RESULT.format(account=BUYER))
     for lot in consign(desk, "kill-sale", "hall2", lots, lots * 200_00):
         hammer_to_buyer(room, "hall2", lot, 100_00)
     listed = t.room.wait(lambda b: b.get("type") == "open_orders" and b["open"] == lots)

@@ -57,7 +57,7 @@ def consigned_sale(sale: str, hall: str, items: list[str], opening: int = 100) -
     return f'[sale]\nid = "{sale}"\nhall = "{hall}"\ncurrency = "HKD"\ncommission_bp = 1000\n{lots}'
 
 
-class HouseDesk(Peer):
+class DeskPeer(Peer):
     """The house desk on the bench's broker (anonymous): a message out, its answer back by command_id."""
 
     def __init__(self, broker: Broker):
@@ -74,7 +74,7 @@ class HouseDesk(Peer):
         return answer
 
 
-def consign(desk: HouseDesk, sale: str, hall: str, lots: int, funds: int) -> list[str]:
+def consign(desk: DeskPeer, sale: str, hall: str, lots: int, funds: int) -> list[str]:
     """The consignor's items into custody, the buyer's funds in, the sale loaded: its lot ids."""
     tag = f"{sale}-{time.monotonic_ns()}"
     desk.ask(topics.HOUSE_CUSTODY, bo.CatalogCommand(command_id=f"{tag}-kind", action="define_kind", kind=KIND))
@@ -99,7 +99,7 @@ def hammer_to_buyer(room: Peer, hall: str, lot: str, amount: int) -> None:
 
 
 def settlement_rate(broker: Broker, count: int) -> float:
-    desk, room = HouseDesk(broker), Peer(broker, topics.HALL_RESULT.format(hall="hall2"), topics.BIDDER_RESULT.format(account=BUYER))
+    desk, room = DeskPeer(broker), Peer(broker, topics.HALL_RESULT.format(hall="hall2"), topics.BIDDER_RESULT.format(account=BUYER))
     notices = Peer(broker, topics.USER_NOTICE.format(account=BUYER))
     lots = consign(desk, "settle", "hall2", count, count * 200_00)
     start = time.perf_counter()
@@ -117,7 +117,7 @@ def settlement_rate(broker: Broker, count: int) -> float:
 
 
 def transfer_rate(broker: Broker, count: int) -> float:
-    desk = HouseDesk(broker)
+    desk = DeskPeer(broker)
     deposits = [bo.LedgerCommand(command_id=f"t{i}", action="deposit", account=CONSIGNOR, amount=100, currency="HKD",
                                  reference=f"bench-wire-{i}") for i in range(count)]
     start = time.perf_counter()
