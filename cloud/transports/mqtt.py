@@ -23,7 +23,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from cloud.core.commands import PlaceBid, SetHallLink, SetMax
+from cloud.core.commands import SetHallLink
 from cloud.core.outbound import reply_topic
 from cloud.identity.commands import CheckPin, SetPresence
 from cloud.identity.domain import identity
@@ -118,10 +118,6 @@ def ref_of(topic: topics.Topic, payload: bytes) -> str | None:
     return getattr(message, "bid_id", None) or getattr(message, "command_id", None)
 
 
-def _bid_id(command: Any) -> str | None:
-    return command.bid.bid_id if isinstance(command, PlaceBid) else command.max_bid.bid_id if isinstance(command, SetMax) else None
-
-
 class MqttTransport:
     def __init__(self, engine: Engine, broker: BrokerConfig, client_id: str, limit: RateLimit | None = None,
                  quarantine: Quarantine | None = None, presence_window_s: float = 1.0):
@@ -134,6 +130,7 @@ class MqttTransport:
         self.quarantine = quarantine or Quarantine(engine.journal.path.parent / "quarantine.sqlite3")
         self.presence = PresenceCoalescer(lambda account, online: self.engine.submit(Inbound(SetPresence(account, online))), presence_window_s)
         self.pin_gate = PinGate()
+        self.shed_replies = RateLimit(20.0, 50)             # RATE_LIMITED answers per account and kind: a burst is answered, a flood is not
         self.pin_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin-check")   # scrypt: off the network thread
         self.stopping: threading.Event | None = None      # set before a deliberate stop (see exit_if_network_dies)
 
@@ -183,15 +180,14 @@ class MqttTransport:
         if msg.dup and self.quarantine.attempt(msg.topic, msg.payload):
             log.error("quarantined a message on %r (%d bytes): it stopped the arbiter twice", msg.topic, len(msg.payload))
             return Inbound(None, ack=ack, reply=self._malformed(msg.topic, "quarantined: this message stopped the arbiter twice while being read"))
+        kind = LIMITED_KINDS.get(topic.name)
+        if kind and not self.limit.allow(f"{params['account']}/{kind}", time.monotonic()):
+            return self._shed(topic, params, kind, msg, ack)
         try:
             command, reply = read(topic, params, msg.payload)
         finally:
             if msg.dup:
                 self.quarantine.survived(msg.topic, msg.payload)
-        kind = LIMITED_KINDS.get(topic.name)
-        if kind and command is not None and not self.limit.allow(f"{params['account']}/{kind}", time.monotonic()):
-            text = f"too many {kind} messages: at most {self.limit.rate:g} a second"
-            return Inbound(None, ack=ack, reply=self._rate_limited(params["account"], text, _bid_id(command)))
         if isinstance(command, PinGiven):
             if not self.pin_gate.enter(command.account):
                 return Inbound(None, ack=ack, reply=self._rate_limited(command.account, "too many pin messages: one is being checked and one waits"))
@@ -201,6 +197,17 @@ class MqttTransport:
         if isinstance(command, SetPresence) and not self.presence.offer(command.account, command.online, time.monotonic()):
             return Inbound(None, ack=ack)           # held: the window's last value is sent when it ends
         return Inbound(command, ack=ack, reply=reply)
+
+    def _shed(self, topic: topics.Topic, params: dict[str, str], kind: str, msg: mqtt.MQTTMessage, ack: Any) -> Inbound:
+        """Over its limit: refused before it is even decoded (the account is in the topic), so a flood
+        costs a token-bucket lookup a message. Every refusal of a burst is answered; past 50 in a row
+        (then 20 a second) a flood's are dropped unanswered, so an attacker cannot make the arbiter
+        publish as fast as it sends."""
+        account = params["account"]
+        if not self.shed_replies.allow(f"{account}/{kind}", time.monotonic()):
+            return Inbound(None, ack=ack)
+        text = f"too many {kind} messages: at most {self.limit.rate:g} a second"
+        return Inbound(None, ack=ack, reply=self._rate_limited(account, text, ref_of(topic, msg.payload)))
 
     def _refuse_retained(self, topic: topics.Topic, params: dict[str, str], msg: mqtt.MQTTMessage) -> Publication:
         """A retained command would come back at every restart: clear it, and tell its sender."""

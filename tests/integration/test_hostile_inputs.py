@@ -220,3 +220,21 @@ def test_retained_commands_are_refused_and_cleared(room, arbiter, listen):
         fresh.expect(timeout=1)          # nothing retained is left for the next restart
     with pytest.raises(AssertionError):
         alice.expect(type="error", timeout=1)   # the presence was not refused
+
+
+def test_a_flood_is_shed_before_decoding_and_cannot_make_the_arbiter_answer_as_fast_as_it_sends(room):
+    """A burst is answered message by message; a flood past 50 refusals in a row is dropped unanswered
+    (20 answers a second after that)."""
+    hall, alice = room
+    flood = [b'{"v":1,"type":"max_bid","bid_id":"f%d","lot":"1","amount":100000,"currency":"HKD"}' % n for n in range(600)]
+    burst(alice, ALICE_MAX, flood)
+    started = time.monotonic()
+    answers = []
+    while True:
+        try:
+            answers.append(alice.expect(code="RATE_LIMITED", timeout=1.0))
+        except AssertionError:
+            break
+    elapsed = time.monotonic() - started + 5
+    assert 50 <= len(answers) <= 50 + 20 * elapsed + 10 < 600
+    assert all(a.get("ref", "").startswith("f") for a in answers)    # each refusal names the message it refuses
