@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ def figures(work: Path, config: Path, sale: str, hall: str, lot: str, count: int
 def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[str, Any]:
     online = Peer(broker, topics.BIDDER_RESULT.filter())
     room_won = decided = unanswered = 0
+    void: Counter[str] = Counter()              # pairs that did not count, by what happened
     to_result, skew = [], []
     try:
         with hall_box(broker, work / "parity-hall.sqlite3", sale) as (box, _, wire):
@@ -73,10 +75,12 @@ def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[s
                 if hall_bid["amount"] == asking and hall_won != online_won:
                     decided += 1
                     room_won += hall_won
+                else:
+                    void[f"hall {hall_bid['amount'] - asking:+} of asking, {hall_result['status']}; online {'accepted' if online_won else 'refused'}"] += 1
                 _settled(box, asking)
     finally:
         online.close()
-    return {"hall_win_share_simultaneous": room_won / max(1, decided), "simultaneous_pairs": decided, "pairs_unanswered": unanswered,
+    return {"hall_win_share_simultaneous": room_won / max(1, decided), "simultaneous_pairs": decided, "pairs_unanswered": unanswered, "pairs_void": dict(void),
             "online_bid_to_result_ms_p99": percentile(to_result, 99), "pair_skew_ms_p50": percentile(skew, 50)}
 
 
