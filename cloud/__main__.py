@@ -24,8 +24,9 @@ from cloud.kernel.domain import Publication
 from cloud.kernel.engine import Engine, run_sync
 from cloud.kernel.pgstore import is_postgres, open_journal
 from cloud.kernel.store import JournalError
-from cloud.transports.mqtt import MqttTransport, RateLimit
+from cloud.transports.mqtt import RETAINED_BY_DESIGN, MqttTransport, RateLimit
 from cloud.transports.published import published_seq
+from cloud.transports.retained import RetainedSweeper
 
 log = logging.getLogger("arbiter")
 
@@ -34,10 +35,11 @@ class Arbiter:
     """Journal + kernel + MQTT, started and stopped as one."""
 
     def __init__(self, config: Config, new: bool = False):
-        self.config = config
+        self.config, self.new = config, new
         house = new_house(config)
         self.journal = open_journal(config.arbiter.journal, house_codec(house), config.sale.hall, new)
         self.transport: MqttTransport | None = None
+        self.sweeper: RetainedSweeper | None = None
         self.engine = Engine(house, self.journal, self._publish, batch_max=config.arbiter.batch_max)
         if config.sale.id not in self.auctions.sales:
             run_sync(self.engine, [LoadSale(config.sale_spec())])
@@ -70,15 +72,19 @@ class Arbiter:
 
     def start(self) -> "Arbiter":
         arbiter = self.config.arbiter
-        self.check_not_behind()
+        if not self.new:
+            self.check_not_behind()
         now = self.retained_state()
         self.transport = MqttTransport(self.engine, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
         self.engine.start()
         self.transport.start()
         self.transport.publish(now)
+        self.sweeper = RetainedSweeper(self.config.broker, f"{arbiter.client_id}-sweeper", RETAINED_BY_DESIGN).start()
         return self
 
     def stop(self) -> None:
+        if self.sweeper:
+            self.sweeper.stop()
         if self.transport:
             self.transport.stop()
         self.engine.stop()

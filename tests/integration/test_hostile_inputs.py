@@ -13,8 +13,9 @@ from cloud.pins import hash_pin
 from cloud.transports.mqtt import LIMITED_KINDS
 from shared import messages, topics
 from shared.messages import encode
-from shared.mqtt import EXIT_NETWORK_DEAD
+from shared.mqtt import EXIT_NETWORK_DEAD, connect_and_wait, make_client
 from tests.conftest import ArbiterProcess
+from tests.integration.test_hallbox import wait_until
 from tests.integration.test_arbiter_over_mqtt import ALICE_RESULTS, HALL, online_bid, room  # noqa: F401 (room: a fixture)
 
 pytestmark = pytest.mark.broker
@@ -238,3 +239,24 @@ def test_a_flood_is_shed_before_decoding_and_cannot_make_the_arbiter_answer_as_f
     elapsed = time.monotonic() - started + 5
     assert 50 <= len(answers) <= 50 + 20 * elapsed + 10 < 600
     assert all(a.get("ref", "").startswith("f") for a in answers)    # each refusal names the message it refuses
+
+
+def test_retained_junk_left_while_the_arbiter_runs_is_swept_away(room, broker):
+    """A live subscriber gets a retained message without its flag, so the arbiter sweeps the command
+    topics with a fresh subscription every 10 s and clears what it finds."""
+    _, alice = room
+    alice.client.publish(ALICE_BID, b"x" * 250_000, qos=1, retain=True).wait_for_publish(5)
+
+    def retained_now() -> list[bytes]:
+        seen: list[bytes] = []
+        probe = make_client()
+        probe.on_message = lambda c, u, m: seen.append(m.payload) if m.retain else None
+        connect_and_wait(probe, broker.host, broker.port)
+        probe.subscribe(ALICE_BID, 1)
+        time.sleep(0.5)
+        probe.disconnect()
+        probe.loop_stop()
+        return seen
+
+    assert retained_now(), "the junk is on the broker at first"
+    wait_until(lambda: not retained_now(), timeout=25, what="the retained junk swept")
