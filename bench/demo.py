@@ -397,16 +397,16 @@ def settle_orders(broker: Broker) -> None:
 
 
 def books(journal: Path) -> str:
-    """The trial balance, and the statements of the buyers with accounts and of the consignor, from the journal."""
+    """The trial balance, and the statements of the online buyers (the accounts with funds) and of the
+    consignor, from the journal."""
     house = read_house(journal)
     store = Journal.resume(journal, house_codec(house))
     seq = store.last()[0]
     store.close()
     ledger = house["ledger"]
-    buyers = dict.fromkeys(o.account for sale in house["auction"].sales.values() for o in sale.orders.values() if o.account)
     lines, totals = trial_balance(ledger)
     parts = [bo.TrialBalance(lines, totals, all(t.balanced for t in totals), seq, None),
-             *(bo.Statement(user, statement(ledger, user), balances(ledger, user), seq) for user in (*buyers, CONSIGNOR))]
+             *(bo.Statement(user, statement(ledger, user), balances(ledger, user), seq) for user in (*DEMO_FUNDS, CONSIGNOR))]
     return "\n\n".join(desk_render(json.loads(messages.encode(part)))[0] for part in parts)
 
 
