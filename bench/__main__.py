@@ -12,6 +12,10 @@ SQLite journal at synchronous=FULL):
                           pairs through an arbiter with the bump, on a broker of their own (bench/parity.py)
   pin_check_ms_p50        one trade PIN check (scrypt); video_frame_ms_p99: one hall video frame
   replay_events_per_s, start_ms  the house's kernel over a journal of --kernel-events events (bench/kernel.py)
+  the back office, each on a broker and an arbiter of its own with its own raw baselines (nested under
+  "market", "settlement", "marketdata"; the headline figures also at the top level):
+  orders_per_s, order_to_ack_ms_p99 (bench/market.py), settlements_per_s, ledger_transfers_per_s
+  (bench/settlement.py), valuation_update_ms_p99, market_fanout_ms_p99 (bench/marketdata.py)
 """
 from __future__ import annotations
 
@@ -166,7 +170,7 @@ def remote_costs(checks: int = 20, frames: int = 200) -> dict[str, float]:
 
 
 def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pairs: int = 200,
-        parity_ms: int = PARITY_MS, kernel_events: int = 1_000_000) -> dict[str, Any]:
+        parity_ms: int = PARITY_MS, kernel_events: int = 1_000_000, backoffice: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
         work = Path(tmp)
         config = work / "bench.toml"
@@ -208,11 +212,29 @@ def run(bids: int, flood: int, presses: int = 60, online_bidders: int = 500, pai
         "start_ms < 2000": figures["start_ms"] < 2000,
         "hx711_resets_per_1000_reads < 1": figures["hx711_resets_per_1000_reads"] < 1,
     }
+    if backoffice:
+        figures.update(backoffice_figures(figures["targets"]))
     figures["ratios"] = {
         "bid_p99_over_raw_p99": round(figures["bid_to_result_ms_p99"] / figures["raw_rtt_ms_p99"], 2),
         "arbiter_rate_over_raw_rate": round(figures["arbiter_bids_per_s"] / figures["raw_qos1_msgs_per_s"], 2),
     }
     return figures
+
+
+def backoffice_figures(targets: dict[str, bool]) -> dict[str, Any]:
+    """The exchange, settlement and market-data figures, each run with its own baselines (nested), the
+    headline figures lifted to the top level and their targets added to `targets`."""
+    from bench import market, marketdata, settlement       # they import this module's baselines
+    nested = {"market": market.figures(), "settlement": settlement.figures(), "marketdata": marketdata.figures()}
+    targets.update({f"market: {name}": met for name, met in nested["market"].pop("targets").items()})
+    targets["settlement: ledger_transfers_per_s >= 0.5 * raw_qos1_msgs_per_s"] = \
+        nested["settlement"].pop("ledger_transfers_per_s >= 0.5 * raw_qos1_msgs_per_s")
+    headline = {"orders_per_s": nested["market"]["orders_per_s"], "order_to_ack_ms_p99": nested["market"]["order_to_ack_ms_p99"],
+                "settlements_per_s": nested["settlement"]["settlements_per_s"],
+                "ledger_transfers_per_s": nested["settlement"]["ledger_transfers_per_s"],
+                "valuation_update_ms_p99": nested["marketdata"]["valuation_update_ms_p99"],
+                "market_fanout_ms_p99": nested["marketdata"]["market_fanout_ms_p99"]}
+    return {**headline, **nested}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -225,8 +247,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=200, help="simultaneous press and online bid pairs (>= 200)")
     parser.add_argument("--parity-ms", type=int, default=PARITY_MS, help="the parity rule's delay on online bids")
     parser.add_argument("--kernel-events", type=int, default=1_000_000, help="events in the journal the kernel figures start from")
+    parser.add_argument("--no-backoffice", action="store_true", help="skip the exchange, settlement and market-data figures")
     args = parser.parse_args(argv)
-    figures = run(args.bids, args.flood, args.presses, args.online_bidders, args.pairs, args.parity_ms, args.kernel_events)
+    figures = run(args.bids, args.flood, args.presses, args.online_bidders, args.pairs, args.parity_ms, args.kernel_events,
+                  not args.no_backoffice)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

@@ -12,7 +12,7 @@ def test_percentile_picks_from_the_samples():
 
 
 def test_short_bench_run_reports_every_figure():
-    figures = run(bids=40, flood=400, presses=6, online_bidders=40, pairs=12, kernel_events=3_000)
+    figures = run(bids=40, flood=400, presses=6, online_bidders=40, pairs=12, kernel_events=3_000, backoffice=False)
     for key in ("raw_rtt_ms_p50", "raw_rtt_ms_p99", "bid_to_result_ms_p50", "bid_to_result_ms_p99",
                 "raw_qos1_msgs_per_s", "arbiter_bids_per_s"):
         assert figures[key] > 0, key
