@@ -358,6 +358,9 @@ def _reopen(state: AuctionState, c: Instruction, hall: str, seq: int, ts: int) -
         raise Refusal(Code.CANNOT_REOPEN, "only the last lot offered can be reopened, once it is sold or passed")
     if lot.spec.kind == "dutch":
         raise Refusal(Code.CANNOT_REOPEN, "a Dutch lot cannot be reopened: its clock has run")
+    if lot.order_id and state.orders[lot.order_id].status != "pending":
+        raise Refusal(Code.CANNOT_REOPEN, f"order {lot.order_id} is {state.orders[lot.order_id].status}: the buyer's money "
+                                          "moved, so the sale stands (the house desk settles it)")
     cancel = [ev.OrderCancelled(lot.order_id, "lot reopened")] if lot.order_id else []
     return [*cancel, ev.LotReopened(lot.spec.lot)], f"lot {lot.spec.lot} reopened"
 

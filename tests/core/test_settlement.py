@@ -235,3 +235,12 @@ def test_a_cancelled_lot_of_a_closed_sale_is_offered_in_a_later_sale():
     later = consigned_sale(sale="s2", hall="h2", lots=(LotSpec("L1", "", opening=80 * UNIT, item="dragon-1"),))
     assert d.send(LoadSale(later, "load-s2"))[-1].ok
     assert sale_state(d.house, "s2").lots["L1"].spec.title == f"{DRAGON.name}, MS-65"
+
+
+def test_a_paid_lot_cannot_be_reopened_so_no_payment_is_stranded_in_escrow():
+    d = Settling().prepare()
+    order_id = d.sold_to("alice", 100 * UNIT)
+    assert d.settle("pay", order_id).ok
+    refused = d.command("reopen")
+    assert refused.code is Code.CANNOT_REOPEN and "is paid" in refused.message
+    assert d.state.orders[order_id].status == "paid" and d.cash("escrow")[0] == 125 * UNIT
