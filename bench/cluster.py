@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import queue
 import signal
@@ -38,11 +39,11 @@ from typing import Any
 import psycopg
 
 from bench.clients import BENCH_PIN, Peer, percentile, start_arbiter, stop_arbiter, unlock
+from bench.crowd import crowd_process
 from bench.demo import DEMO_PINS
 from bench.drill import HALL, ROOT, SALE, Topology, Watcher, answered, decided, report, until
-from bench.fanout import fanout
 from cloud.broker import Bridge, Broker
-from cloud.nats import NatsCluster, RoundRobin
+from cloud.nats import NatsCluster
 from cloud.pins import hash_pin
 from cloud.postgres import Postgres
 from cloud.kernel.pgstore import LEASE_S, PgJournal
@@ -274,13 +275,59 @@ def nats_node_kill(t: ClusterTopology) -> dict[str, Any]:
     return report("nats_node_kill", online + pressed, t.journal, recovery, paddle_bids=len(pressed), online_bids=len(online))
 
 
-def fanout_5000(t: ClusterTopology, subscribers: int = 5_000) -> dict[str, Any]:
-    """One lot-state change to `subscribers` connected clients spread over the nodes, 20 changes."""
+def crowd_fanout(endpoints: list[tuple[str, int]], topic: str, subscribers: int, qos: int, changes: int,
+                 change: Callable[[int], tuple[int, float]]) -> dict[str, Any]:
+    """`subscribers` (bench/crowd.py, one process) spread over `endpoints`; `change(i)` makes the i-th
+    lot-state change and returns its seq and when it was sent; from then to the last receipt."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(1) as pool:
+        ready, go = manager.Queue(), manager.Event()
+        crowd = pool.apply_async(crowd_process, (endpoints, subscribers, topic, qos, ready, go, 5.0))
+        subscribe_s = handed(ready, crowd)
+        published = dict(change(index) for index in range(changes))
+        go.set()
+        received = crowd.get(timeout=300)
+    spans = sorted((received["latest"].get(seq, float("inf")) - sent) * 1000 for seq, sent in published.items())
+    return {"subscribers": subscribers, "qos": qos, "changes": changes, "subscribe_all_s": round(subscribe_s, 3),
+            "delivered_share": round(min(received["receipts"].get(seq, 0) for seq in published) / subscribers, 4),
+            "fanout_ms_p50": round(percentile(spans, 50), 3), "fanout_ms_p99": round(percentile(spans, 99), 3)}
+
+
+def fanout_5000(t: ClusterTopology, subscribers: int = 5_000, qos: int = 0, changes: int = 20) -> dict[str, Any]:
+    """One lot-state change to `subscribers` connected clients spread over the nodes, `changes` times:
+    from the bid's publish to the last subscriber's receipt."""
     lot = t.open_lot()
-    processes = max(4, subscribers // 250)           # paho's select() loop: a few hundred sockets per process
-    spread = fanout(RoundRobin(t.nats), SALE, lot["lot"], ("alice", "bob"), subscribers, processes=processes)
-    return {"drill": "fanout_5000", "subscribers": subscribers, "nodes": len(t.nats.nodes),
-            "fanout_5000_ms_p50": round(spread["online_fanout_ms_p50"], 3), "fanout_5000_ms_p99": round(spread["online_fanout_ms_p99"], 3)}
+
+    def bid(index: int) -> tuple[int, float]:
+        for account in ("alice", "bob") if index % 2 else ("bob", "alice"):      # whoever does not lead already
+            asking, bid_id = int(t.lot()["asking"]), f"fanout-{index}-{time.monotonic_ns()}"
+            sent = time.monotonic()
+            t.online_bid(account, asking, bid_id, lot=lot["lot"])
+            result = t.room.wait(lambda b: b.get("bid_id") == bid_id and b.get("type") == "bid_result")
+            if result.get("code") != "ALREADY_LEADING":
+                break
+        if result.get("status") != "accepted":
+            raise RuntimeError(f"fan-out bid refused: {result}")
+        until(lambda: t.lot().get("seq", 0) >= result["seq"], timeout=30)
+        time.sleep(0.1)
+        return result["seq"], sent
+
+    spread = crowd_fanout([(t.nats.host, port) for port in t.nats.ports], topics.LOT_STATE.format(sale=SALE), subscribers, qos, changes, bid)
+    return {"drill": "fanout_5000", "nodes": len(t.nats.nodes), **{k: v for k, v in spread.items() if not k.startswith("fanout_ms")},
+            "fanout_5000_ms_p50": spread["fanout_ms_p50"], "fanout_5000_ms_p99": spread["fanout_ms_p99"]}
+
+
+def handed(box: Any, worker: Any, timeout: float = 900) -> Any:
+    """What a worker process puts in `box`; its exception if it fails first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return box.get(timeout=1)
+        except queue.Empty:
+            if worker.ready():
+                worker.get()                    # raises the worker's exception
+                raise RuntimeError("the worker ended without an answer")
+    raise TimeoutError(f"no answer from the worker within {timeout} s")
 
 
 DRILLS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -312,9 +359,12 @@ def drill(only: list[str] | None = None, fanout_subscribers: int = 5_000) -> dic
 
 # ---- the bench -------------------------------------------------------------------------------
 
-def broker_figures(broker: Any, journal: str, work: Path, bids: int, flood: int, online_bidders: int) -> dict[str, float]:
-    """./hall bench's broker figures (bench/__main__.py's own functions) through one broker."""
-    from bench.__main__ import BENCH_SALE, HALL as BENCH_HALL, SALE as BENCH_SALE_ID, arbiter_rate, bid_rtt, raw_qos1_rate, raw_rtt
+def broker_figures(broker: Any, endpoints: list[tuple[str, int]], journal: str, work: Path, bids: int, flood: int,
+                   online_bidders: int) -> dict[str, float]:
+    """./hall bench's broker figures (bench/__main__.py's own functions) through one broker; the
+    online fan-out measured with bench/crowd.py on both (bench/fanout.py's busy-polling processes
+    starve a NATS node of the CPU its replicated consumers need)."""
+    from bench.__main__ import BENCH_SALE, HALL as BENCH_HALL, SALE as BENCH_SALE_ID, arbiter_rate, bid_payload, bid_rtt, raw_qos1_rate, raw_rtt
     config = work / "bench.toml"
     config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
     arbiter = start_arbiter("cloud", config, broker, journal, "--new")            # type: ignore[arg-type]
@@ -325,14 +375,26 @@ def broker_figures(broker: Any, journal: str, work: Path, bids: int, flood: int,
         samples = bid_rtt(broker, auctioneer, bids)
         raw_rate = raw_qos1_rate(broker, flood)
         rate, accepted = arbiter_rate(broker, auctioneer, flood)
-        spread = fanout(broker, BENCH_SALE_ID, "throughput", ("alice", "bob"), online_bidders)
+        bidder = Peer(broker, topics.BIDDER_RESULT.filter())
+
+        def bid(index: int) -> tuple[int, float]:                 # above every flood bid: accepted
+            topic, payload = bid_payload("throughput", flood + 1 + index)
+            sent = time.monotonic()
+            bidder.client.publish(topic, payload, qos=1)
+            result = bidder.next(bid_id=f"throughput-{flood + 1 + index}")
+            time.sleep(0.1)
+            return result["seq"], sent
+
+        spread = crowd_fanout(endpoints, topics.LOT_STATE.format(sale=BENCH_SALE_ID), online_bidders, 1, 20, bid)
+        bidder.close()
         auctioneer.close()
     finally:
         stop_arbiter(arbiter)
     return {"raw_rtt_ms_p50": percentile(raw, 50), "raw_rtt_ms_p99": percentile(raw, 99),
             "bid_to_result_ms_p50": percentile(samples, 50), "bid_to_result_ms_p99": percentile(samples, 99),
             "raw_qos1_msgs_per_s": raw_rate, "arbiter_bids_per_s": rate, "arbiter_bids_accepted": accepted,
-            "online_fanout_ms_p50": spread["online_fanout_ms_p50"], "online_fanout_ms_p99": spread["online_fanout_ms_p99"]}
+            "online_fanout_ms_p50": spread["fanout_ms_p50"], "online_fanout_ms_p99": spread["fanout_ms_p99"],
+            "online_fanout_subscribe_all_s": spread["subscribe_all_s"]}
 
 
 def settle(broker: Any, accounts: tuple[str, ...], timeout: float = 60) -> None:
@@ -353,9 +415,11 @@ def bench(bids: int, flood: int, online_bidders: int, fanout_subscribers: int) -
         (work / "single").mkdir()
         (work / "cluster").mkdir()
         with Broker(work / "single" / "broker") as broker:
-            single = broker_figures(broker, str(work / "single" / "journal.sqlite3"), work / "single", bids, flood, online_bidders)
+            single = broker_figures(broker, [(broker.host, broker.port)], str(work / "single" / "journal.sqlite3"), work / "single",
+                                    bids, flood, online_bidders)
         with Postgres() as pg, NatsCluster(work / "cluster" / "nats") as cluster:
-            clustered = broker_figures(cluster.node(0), f"{pg.dsn}#bench", work / "cluster", bids, flood, online_bidders)
+            clustered = broker_figures(cluster.node(0), [(cluster.host, port) for port in cluster.ports], f"{pg.dsn}#bench",
+                                       work / "cluster", bids, flood, online_bidders)
     drills = drill(["arbiter_failover", "fanout_5000"], fanout_subscribers)
     ratios = {f"{name}_cluster_over_single": round(clustered[name] / single[name], 2) for name in single if single[name]}
     by_name = {r["drill"]: r for r in drills["drills"]}

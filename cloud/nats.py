@@ -17,7 +17,6 @@ Who may do what: the same rules as the Mosquitto ACL, translated line by line fr
 """
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -97,19 +96,6 @@ class Endpoint:
     """One node's MQTT address, for a client that takes a `Broker`-like host and port."""
     host: str
     port: int
-
-
-class RoundRobin:
-    """The cluster as one address handing out its nodes in turn, as a round-robin DNS name would:
-    clients made one after another spread over the nodes."""
-
-    def __init__(self, cluster: "NatsCluster"):
-        self.host = cluster.host
-        self._ports = itertools.cycle(cluster.ports)
-
-    @property
-    def port(self) -> int:
-        return next(self._ports)
 
 
 @dataclass
