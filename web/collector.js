@@ -21,7 +21,12 @@
   const digits = () => state.cfg.minor_digits;
   const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, state.cfg.currency, digits()));
   const major = (minor) => minor / 10 ** digits();
-  const toMinor = (text) => Math.round(parseFloat(String(text).replace(/,/g, "")) * 10 ** digits());
+  // An amount as people write it ("1,000.50") to integer minor units, digit by digit (no floats); NaN if it is not one.
+  function toMinor(text) {
+    const found = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/.exec(String(text).trim());
+    if (!found || (found[2] || "").length > digits()) return NaN;
+    return parseInt(found[1].replace(/,/g, "") + (found[2] || "").padEnd(digits(), "0"), 10);
+  }
   const newId = (prefix) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const when = (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 16);
   const fee = (notional) => Math.floor(notional * state.cfg.fees.taker_bps / 10000);
@@ -290,7 +295,10 @@
   // ---- trading: review, all-in cost, PIN, send --------------------------------------------------
   function allIn() {
     const quantity = parseInt($("quantity").value, 10), price = toMinor($("price").value);
-    if (!(quantity > 0) || !(price > 0)) { $("all-in").textContent = ""; return null; }
+    if (!(quantity > 0) || !(price > 0)) {
+      $("all-in").textContent = $("price").value.trim() && !(price > 0) ? `not an amount in ${state.cfg.currency}` : "";
+      return null;
+    }
     const notional = quantity * price, fees = fee(notional), buy = $("side").value === "buy";
     const text = buy ? `All-in cost up to ${money(notional + fees)} (${money(notional)} + fee up to ${money(fees)})`
       : `You receive at least ${money(notional - fees)} (${money(notional)} − fee up to ${money(fees)})`;
