@@ -90,6 +90,17 @@ def hall_box(broker: Broker, store: Path, sale: str, decide_samples: int = 2) ->
         display.stop()
 
 
+def recorded(box: HallBox, paddle: int, bid_id: str) -> BidRecord:
+    """The hall box's record of a bid seen on the wire: the loop records it just after publishing,
+    so on a busy machine the wire can be first."""
+    deadline = time.monotonic() + 5
+    while (found := next((b for b in box.state.paddles[paddle].bids if b.bid_id == bid_id), None)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"bid {bid_id} was published but the hall box never recorded it")
+        time.sleep(0.001)
+    return found
+
+
 def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples: int) -> dict[str, float]:
     with hall_box(broker, store, sale, decide_samples) as (box, display, wire):
         sim = box.simulator
@@ -99,7 +110,7 @@ def presses(broker: Broker, store: Path, sale: str, rounds: int, decide_samples:
             sim.press(paddle, grams, 120)
             bid_at, bid = wire.next(type="bid", paddle=paddle)
             result_at, _ = wire.next(type="bid_result", bid_id=bid["bid_id"])
-            record = next(b for b in box.state.paddles[paddle].bids if b.bid_id == bid["bid_id"])
+            record = recorded(box, paddle, bid["bid_id"])
             to_bid.append((bid_at * 1e6 - record.pressed_us) / 1000)
             to_result.append((result_at * 1e6 - record.pressed_us) / 1000)
             decided_to_wire.append((bid_at * 1e6 - record.decided_us) / 1000)
