@@ -84,6 +84,8 @@ def test_browse_chart_buy_apply_and_stop_a_clock(broker, house, market, page_url
         assert inked > 20, inked                                            # the trade points are drawn, in their colour
 
         page.screenshot(path=str(tmp_path / "collector-phone-kind.png"), full_page=True)
+        page.fill("#price", "1,010.123")
+        expect(page.locator("#all-in")).to_have_text("not an amount in HKD")             # three decimals: refused on the page
         page.click("#depth tr.ask")
         expect(page.locator("#price")).to_have_value("1010")
         expect(page.locator("#all-in")).to_have_text("All-in cost up to 1,012.02 HKD (1,010 HKD + fee up to 2.02 HKD)")
