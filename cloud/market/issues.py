@@ -5,14 +5,15 @@ unallocated amount is released at once.
 Allocation when oversubscribed (applied > offered):
 - pro_rata: each application gets floor(applied × offered / total applied); the units left over go one
   each to the applications with the largest remainders, ties to the earlier application.
-- lottery: the applications' numbers (1, 2, ... in arrival order) are shuffled by Python's
-  random.Random(f"{issue_id}:{seed}").shuffle, with the seed published with the terms before the window
-  opens; applications are then filled whole in drawn order until the units run out (the last one in part).
+- lottery: each application n (1, 2, ... in arrival order) draws SHA-256("{issue_id}:{seed}:{n}") as a
+  hexadecimal number, with the seed published with the terms before the window opens; applications are
+  filled whole from the lowest draw up until the units run out (the last one in part). Anyone can
+  recompute the order with any SHA-256 tool.
 Undersubscribed, every application gets what it applied for; units nobody applied for are never issued.
 """
 from __future__ import annotations
 
-import random
+import hashlib
 from typing import Any
 
 from cloud.core.refusal import Refusal
@@ -36,8 +37,7 @@ def allocate(method: str, seed: str, issue_id: str, offered: int, applied: list[
     if total <= offered:
         return list(applied)
     if method == "lottery":
-        order = list(range(len(applied)))
-        random.Random(f"{issue_id}:{seed}").shuffle(order)
+        order = sorted(range(len(applied)), key=lambda i: hashlib.sha256(f"{issue_id}:{seed}:{i + 1}".encode()).hexdigest())
         out, left = [0] * len(applied), offered
         for index in order:
             out[index] = min(applied[index], left)

@@ -10,8 +10,8 @@ ALLOWED_STDLIB = {"__future__", "bisect", "re", "types", "dataclasses", "functoo
 FORBIDDEN = {"time", "random", "datetime", "os", "socket", "threading", "sqlite3", "paho", "sqlite_utils", "pygame", "gpiozero"}
 
 
-PURE_DIRS = ("cloud/core", "cloud/identity", "cloud/ledger", "cloud/custody", "edge/core")
-PURE_CLOUD = ("cloud.core", "cloud.identity", "cloud.ledger", "cloud.custody", "cloud.kernel.domain")
+PURE_DIRS = ("cloud/core", "cloud/identity", "cloud/ledger", "cloud/custody", "cloud/market", "cloud/marketdata", "edge/core")
+PURE_CLOUD = ("cloud.core", "cloud.identity", "cloud.ledger", "cloud.custody", "cloud.market", "cloud.marketdata", "cloud.kernel.domain")
 
 
 def core_files():

@@ -143,3 +143,14 @@ def test_subscribers_are_told_of_new_listings_in_their_category_kind_or_issuer_o
     m.said(cmd.Subscribe("bob", "s6", "kind", KIND, active=False))
     events = m.send(cmd.ListClock("alice", "k9", KIND, 5, 1, 200_000, 100_000, "HKD", m.ts + 100, m.ts + 10_000))
     assert [e.account for e in events if isinstance(e, UserNotified)] == ["carol"]
+
+
+def test_the_lottery_order_is_recomputable_from_the_published_seed_with_sha256_alone():
+    import hashlib
+    from cloud.market.issues import allocate
+    applied = [5, 5, 5, 5]
+    draws = {n: hashlib.sha256(f"new-1:s33d:{n}".encode()).hexdigest() for n in (1, 2, 3, 4)}
+    first, second = sorted(draws, key=draws.get)[:2]
+    allocated = allocate("lottery", "s33d", "new-1", 10, applied)
+    assert [i + 1 for i, units in enumerate(allocated) if units] == sorted([first, second])
+    assert sum(allocated) == 10
