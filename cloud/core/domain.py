@@ -19,6 +19,7 @@ from cloud.core.views import open_orders
 from cloud.identity import events as identity_events
 from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
+from cloud.marketdata.state import valuation
 from cloud.ledger.accounts import user_units
 from shared import messages, topics
 from shared.codes import Code
@@ -227,7 +228,8 @@ def _load_refusal(auctions: Auctions, command: LoadSale) -> tuple[Code, str] | N
 
 def _from_catalog(house: House, auctions: Auctions, lot: LotSpec) -> LotSpec:
     """A lot that names a catalog item: the item must be in custody, held by its depositor and in no
-    other unsettled lot; what the lot does not say (title, description, image) comes from its kind."""
+    other unsettled lot; what the lot does not say (title, description, image) comes from its kind, and
+    with no estimate given, the kind's current valuation x the item's units, 10 % either side."""
     if lot.item is None:
         return lot
     custody, ledger = settlement.custody_of(house), settlement.ledger_of(house)
@@ -244,8 +246,10 @@ def _from_catalog(house: House, auctions: Auctions, lot: LotSpec) -> LotSpec:
     if ledger.account(user_units(item.depositor, item.kind)).available < item.quantity:
         raise Refusal(Code.INSUFFICIENT_UNITS, f"{lot.lot}: the depositor {item.depositor} no longer holds item {lot.item}")
     kind = custody.kinds[item.kind]
+    value = valuation(house, item.kind) if lot.estimate_low is None and lot.estimate_high is None else None
+    low, high = (value * item.quantity * 90 // 100, value * item.quantity * 110 // 100) if value else (lot.estimate_low, lot.estimate_high)
     return replace(lot, title=lot.title or f"{kind.name}, {kind.grade.value}", description=lot.description or kind.description,
-                   image=lot.image or next(iter(kind.images), None))
+                   image=lot.image or next(iter(kind.images), None), estimate_low=low, estimate_high=high)
 
 
 def _close(house: House, auctions: Auctions, command: CloseSale, seq: int) -> list[Any]:

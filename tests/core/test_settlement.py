@@ -9,7 +9,8 @@ from cloud.core import events as ev
 from cloud.core.catalog import LotSpec
 from cloud.core.commands import CloseSale, Instruction, LoadSale, RunCommand, SettleOrder
 from cloud.core.domain import sale_state
-from cloud.kernel.domain import Stamped, Tick
+from cloud.custody import commands as custody
+from cloud.kernel.domain import House, Stamped, Tick
 from shared import topics
 from shared.codes import Code
 from tests.core.driver import UNIT
@@ -244,3 +245,21 @@ def test_a_paid_lot_cannot_be_reopened_so_no_payment_is_stranded_in_escrow():
     refused = d.command("reopen")
     assert refused.code is Code.CANNOT_REOPEN and "is paid" in refused.message
     assert d.state.orders[order_id].status == "paid" and d.cash("escrow")[0] == 125 * UNIT
+
+
+def test_a_lot_with_no_estimate_takes_its_kinds_valuation():
+    """Issue 14: the valuation is the default estimate of a hall lot of that kind (10 % either side)."""
+    from cloud.marketdata.domain import MarketDataDomain
+    d = Settling()
+    d.house = House([*d.house.domains, MarketDataDomain()])
+    d.prepare()
+    d.sold_to("alice", 100 * UNIT)                                     # a dragon traded at 100 HKD
+    for n in (2, 3):
+        d.send(custody.DepositItem(f"dep-{n + 1}", f"dragon-{n}", "carol", DRAGON.kind))
+    later = consigned_sale(sale="s2", hall="h2", lots=(LotSpec("L1", "", opening=80 * UNIT, item="dragon-2"),
+                                                       LotSpec("L2", "", opening=80 * UNIT, item="dragon-3", estimate_low=5_000,
+                                                               estimate_high=9_000)))
+    assert d.send(LoadSale(later, "load-s2"))[-1].ok
+    lots = sale_state(d.house, "s2").lots
+    assert (lots["L1"].spec.estimate_low, lots["L1"].spec.estimate_high) == (90 * UNIT, 110 * UNIT)
+    assert (lots["L2"].spec.estimate_low, lots["L2"].spec.estimate_high) == (5_000, 9_000)   # given in the sale: kept
