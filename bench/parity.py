@@ -5,9 +5,10 @@ same instant for the same asking price, through the arbiter with the bump (bench
   online_bid_to_result_ms_p99  an online bid's publish -> its answer, the bump included
   pair_skew_ms_p50             the online publish less the press's switch closing (0: simultaneous)
 Each pair: a light press (tier 0, the asking price) is started; as its switch closes (15 ms of
-travel later) the online bid for the same asking price is published. A pair counts when exactly one
-of the two is accepted at that price (pairs are made until `count` have counted, at most twice as
-many). The pair's bidders are never the current leader (paddles 11-13 and alice/bob take turns).
+travel later) the online bid for the same asking price is published. A pair counts when one of the
+two got that price: the room wins it when its bid at the asking price was accepted, online when its
+bid was (a hall box that heard of the online bid before deciding bids the next price: the room lost
+that one). Pairs are made until `count` have counted, at most twice as many. The pair's bidders are never the current leader (paddles 11-13 and alice/bob take turns).
 """
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ def pairs(broker: Broker, work: Path, sale: str, lot: str, count: int) -> dict[s
                     _settled(box, asking)
                     continue
                 skew.append((published - box.simulator.edges[paddle][-1]) * 1000)
-                hall_won = hall_result["status"] == "accepted"
-                if hall_bid["amount"] == asking and hall_won != online_won:
+                hall_won = hall_bid["amount"] == asking and hall_result["status"] == "accepted"
+                if hall_won or online_won:               # the asking price went to one of them
                     decided += 1
                     room_won += hall_won
                 else:
