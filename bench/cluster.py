@@ -360,10 +360,12 @@ def drill(only: list[str] | None = None, fanout_subscribers: int = 5_000) -> dic
 # ---- the bench -------------------------------------------------------------------------------
 
 def broker_figures(broker: Any, endpoints: list[tuple[str, int]], journal: str, work: Path, bids: int, flood: int,
-                   online_bidders: int) -> dict[str, float]:
+                   online_bidders: int, fanout_qos: int) -> dict[str, float]:
     """./hall bench's broker figures (bench/__main__.py's own functions) through one broker; the
     online fan-out measured with bench/crowd.py on both (bench/fanout.py's busy-polling processes
-    starve a NATS node of the CPU its replicated consumers need)."""
+    starve a NATS node of the CPU its replicated consumers need), at `fanout_qos`: at QoS 1 each
+    subscription is a replicated JetStream consumer, and 500 created at once here were partly
+    refused (SUBACK 0x80)."""
     from bench.__main__ import BENCH_SALE, HALL as BENCH_HALL, SALE as BENCH_SALE_ID, arbiter_rate, bid_payload, bid_rtt, raw_qos1_rate, raw_rtt
     config = work / "bench.toml"
     config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
@@ -385,7 +387,7 @@ def broker_figures(broker: Any, endpoints: list[tuple[str, int]], journal: str, 
             time.sleep(0.1)
             return result["seq"], sent
 
-        spread = crowd_fanout(endpoints, topics.LOT_STATE.format(sale=BENCH_SALE_ID), online_bidders, 1, 20, bid)
+        spread = crowd_fanout(endpoints, topics.LOT_STATE.format(sale=BENCH_SALE_ID), online_bidders, fanout_qos, 20, bid)
         bidder.close()
         auctioneer.close()
     finally:
@@ -409,24 +411,25 @@ def settle(broker: Any, accounts: tuple[str, ...], timeout: float = 60) -> None:
                 raise
 
 
-def bench(bids: int, flood: int, online_bidders: int, fanout_subscribers: int) -> dict[str, Any]:
+def bench(bids: int, flood: int, online_bidders: int, fanout_subscribers: int, fanout_qos: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-cluster-bench-") as tmp:
         work = Path(tmp)
         (work / "single").mkdir()
         (work / "cluster").mkdir()
         with Broker(work / "single" / "broker") as broker:
             single = broker_figures(broker, [(broker.host, broker.port)], str(work / "single" / "journal.sqlite3"), work / "single",
-                                    bids, flood, online_bidders)
+                                    bids, flood, online_bidders, fanout_qos)
         with Postgres() as pg, NatsCluster(work / "cluster" / "nats") as cluster:
             clustered = broker_figures(cluster.node(0), [(cluster.host, port) for port in cluster.ports], f"{pg.dsn}#bench",
-                                       work / "cluster", bids, flood, online_bidders)
-    drills = drill(["arbiter_failover", "fanout_5000"], fanout_subscribers)
+                                       work / "cluster", bids, flood, online_bidders, fanout_qos)
+    drills = drill(["arbiter_failover", "fanout_5000"], fanout_subscribers)        # the drill's fan-out is QoS 0
     ratios = {f"{name}_cluster_over_single": round(clustered[name] / single[name], 2) for name in single if single[name]}
     by_name = {r["drill"]: r for r in drills["drills"]}
     figures: dict[str, Any] = {
         "single": _rounded(single), "cluster": _rounded(clustered), "ratios": ratios,
         "fanout_5000_ms_p99": by_name["fanout_5000"]["fanout_5000_ms_p99"], "failover_s": drills["failover_s"],
         "bids_in_sequence": bids, "bids_in_flood": flood, "online_bidders": online_bidders, "fanout_subscribers": fanout_subscribers,
+        "fanout_qos": fanout_qos,
     }
     figures["targets"] = {"failover_s <= 10": figures["failover_s"] is not None and figures["failover_s"] <= FAILOVER_TARGET_S,
                           "every flood bid accepted on both": single["arbiter_bids_accepted"] == clustered["arbiter_bids_accepted"] == flood,
@@ -447,13 +450,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flood", type=int, default=5_000, help="bench: bids published at once for the rate figures")
     parser.add_argument("--online-bidders", type=int, default=500, help="bench: subscribers of ./hall bench's fan-out figure")
     parser.add_argument("--fanout", type=int, default=5_000, help="subscribers of the cluster's fan-out drill")
+    parser.add_argument("--fanout-qos", type=int, choices=(0, 1), default=0, help="bench: the fan-out subscribers' QoS")
     args = parser.parse_args(argv)
     if args.what == "drill":
         figures = drill(args.only, args.fanout)
         ok = figures["bids_lost"] == figures["bids_duplicated"] == figures["fenced_rows_appended"] == figures["results_not_in_journal"] == 0
         ok = ok and (figures["failover_s"] is None or figures["failover_s"] <= FAILOVER_TARGET_S)
     else:
-        figures = bench(args.bids, args.flood, args.online_bidders, args.fanout)
+        figures = bench(args.bids, args.flood, args.online_bidders, args.fanout, args.fanout_qos)
         ok = all(figures["targets"].values())
     text = json.dumps(figures, indent=2)
     print(text)
