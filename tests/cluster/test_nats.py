@@ -142,7 +142,9 @@ def test_a_persistent_session_keeps_its_messages_while_away_and_across_nodes(clu
 def test_the_acl_is_translated_from_mosquittos_line_by_line():
     granted = acl_permissions(acl(["hall1"]), ["arbiter", "hall-hall1", "carol.hk"])
     publish, subscribe = granted["carol.hk"]
-    assert "auction.bidder.carol//hk.bid" in publish and "auction.arbiter.bidder.carol//hk.>" in subscribe
+    assert "auction.bidder.carol//hk.bid" in publish
+    assert mqtt_to_subject(topics.BIDDER_RESULT.format(account="carol.hk")) == "auction.arbiter.bidder.carol//hk.result"
+    assert "auction.arbiter.bidder.carol//hk.result" in subscribe
     assert not any(s.startswith("auction.arbiter.sale") for s in publish)
     assert "auction.hall.hall1.>" in granted["hall-hall1"][0] and "auction.>" in granted["arbiter"][0]
     assert mqtt_to_subject(topics.LOT_STATE.filter()) == "auction.arbiter.sale.*.lot"
