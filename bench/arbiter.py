@@ -1,9 +1,8 @@
-"""The arbiter process with the parity bump in front of its engine: the bench's composition root.
+"""The arbiter process with a chosen parity delay: the bench's composition root.
 
     python -m bench.arbiter --config FILE --port N --journal PATH --parity-ms MS     (a new house)
-cloud/__main__'s Arbiter, with its engine behind cloud.parity.SpeedBump, so the transport hands every
-inbound item to the bump. Once cloud/__main__ builds its transport on a bump itself, this module
-refuses to start (a second bump would double the delay) and the bench runs `-m cloud` instead.
+cloud/__main__'s Arbiter with `arbiter.parity_ms` set to MS (its transport then hands every inbound
+item to cloud.parity.SpeedBump), so the bench measures the rule at the delay it is asked about.
 """
 from __future__ import annotations
 
@@ -14,14 +13,7 @@ import threading
 from dataclasses import replace
 
 from cloud.__main__ import Arbiter
-from cloud.config import Config, load
-from cloud.parity import SpeedBump
-
-
-class BumpedArbiter(Arbiter):
-    def __init__(self, config: Config, parity_ms: int):
-        super().__init__(config, new=True)
-        self.engine = SpeedBump(self.engine, parity_ms)
+from cloud.config import load
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,8 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     config = load(args.config)
-    config = replace(config, broker=replace(config.broker, port=args.port), arbiter=replace(config.arbiter, journal=args.journal))
-    arbiter = BumpedArbiter(config, args.parity_ms).start()
+    config = replace(config, broker=replace(config.broker, port=args.port),
+                     arbiter=replace(config.arbiter, journal=args.journal, parity_ms=args.parity_ms))
+    arbiter = Arbiter(config, new=True).start()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(f"arbiter ready: sale {config.sale.id}, parity {args.parity_ms} ms", flush=True)

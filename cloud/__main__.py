@@ -23,6 +23,7 @@ from cloud.domains import house_codec, new_house
 from cloud.kernel.domain import Publication
 from cloud.kernel.engine import Engine, run_sync
 from cloud.kernel.pgstore import is_postgres, open_journal
+from cloud.parity import SpeedBump
 from cloud.kernel.store import JournalError
 from cloud.transports.mqtt import RETAINED_BY_DESIGN, MqttTransport, RateLimit
 from cloud.transports.published import published_seq
@@ -75,7 +76,8 @@ class Arbiter:
         if not self.new:
             self.check_not_behind()
         now = self.retained_state()
-        self.transport = MqttTransport(self.engine, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
+        inbox = SpeedBump(self.engine, arbiter.parity_ms) if arbiter.parity_ms else self.engine    # the parity rule
+        self.transport = MqttTransport(inbox, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
         self.engine.start()
         self.transport.start()
         self.transport.publish(now)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cloud.parity import PARITY_MS
 from cloud.core.catalog import BidderSpec, DutchSpec, LotSpec, PaddleSpec, Rate, SaleSpec, SettlementTerms
 from cloud.core.discounts import DiscountPolicy
 from cloud.core.increments import Ladder, ladder_from_rows, saleroom_ladder
@@ -27,6 +28,7 @@ class ArbiterConfig:
     batch_max: int = 2048
     bids_per_s: int = 5               # per online bidder (0: no limit, as in the bench)
     bid_burst: int = 10
+    parity_ms: int = PARITY_MS        # online bids and maxima are sequenced this long after they arrive (docs/parity.md)
 
 
 @dataclass(frozen=True)
