@@ -81,7 +81,7 @@ class Arbiter:
         self.engine.start()
         self.transport.start()
         self.transport.publish(now)
-        self.sweeper = RetainedSweeper(self.config.broker, f"{arbiter.client_id}-sweeper", RETAINED_BY_DESIGN).start()
+        self.sweeper = RetainedSweeper(self.transport.client, RETAINED_BY_DESIGN).start()
         return self
 
     def stop(self) -> None:
