@@ -140,9 +140,11 @@ def give_pins(broker: Broker, pins: dict[str, str]) -> None:
 def arbiter(broker: Broker, tmp_path: Path) -> Iterator[ArbiterProcess]:
     from bench.demo import DEMO_PINS
     process = ArbiterProcess(broker, tmp_path / "journal.sqlite3").start()
-    give_pins(broker, DEMO_PINS)
-    yield process
-    process.stop()
+    try:                                  # a set-up that fails must not leave the arbiter running
+        give_pins(broker, DEMO_PINS)
+        yield process
+    finally:
+        process.stop()
 
 
 def journal_sale(journal: Path) -> Any:

@@ -43,12 +43,14 @@ def arbiter(cloud, certs, tmp_path):
     process = ArbiterProcess(cloud, tmp_path / "journal.sqlite3", config)
     process.args[process.args.index("--port") + 1] = str(cloud.tls_port)
     process.start()
-    seen = watch(cloud, certs, topics.BIDDER_RESULT.filter())
-    for account, pin in DEMO_PINS.items():
-        mqtt("mosquitto_pub", cloud, certs, account, USERS[account], "-t", topics.BIDDER_PIN.format(account=account), "-m", PIN % pin)
-    wait_until(lambda: sum('"unlocked":true' in p for _, p in seen) == len(DEMO_PINS))
-    yield process
-    process.stop()
+    try:                                  # a set-up that fails must not leave the arbiter running
+        seen = watch(cloud, certs, topics.BIDDER_RESULT.filter())
+        for account, pin in DEMO_PINS.items():
+            mqtt("mosquitto_pub", cloud, certs, account, USERS[account], "-t", topics.BIDDER_PIN.format(account=account), "-m", PIN % pin)
+        wait_until(lambda: sum('"unlocked":true' in p for _, p in seen) == len(DEMO_PINS))
+        yield process
+    finally:
+        process.stop()
 
 
 
