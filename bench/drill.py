@@ -673,7 +673,9 @@ def main(argv: list[str] | None = None) -> None:
         ok = figures["crashes"] == 0
     else:
         figures = run(args.only, args.outage_s)
-        ok = figures["bids_lost"] == 0 and figures["bids_duplicated"] == 0 and (figures["outage_recovery_s"] or 0) <= 5
+        attacked = [d["p99_ratio"] for d in figures["drills"] if d["drill"] == "hostile_logins"]
+        ok = (figures["bids_lost"] == 0 and figures["bids_duplicated"] == 0 and (figures["outage_recovery_s"] or 0) <= 5
+              and all(ratio <= 3 for ratio in attacked))       # the honest p99 under attack: a figure, judged here, not in tests
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:
