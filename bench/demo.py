@@ -257,7 +257,8 @@ class Demo:
         self.say("  paddle 11 touches lightly: an intent signal on the auctioneer's screen, not a bid")
         self.paddle(12, grams=7_200, hold_ms=1_600)
         self.snap("lot2-jump-bid")
-        self.hall.wait(type="press", paddle=12)          # the press detail follows the release
+        press = self.hall.wait(type="press", paddle=12)  # the press detail follows the release
+        self.say(f"  the hall box measured that press: {press['peak_grams']:,} g at its peak, held {press['duration_ms']:,} ms")
         self.command("hammer")
         self.say("  (the invoice below shows the press discount earned by that press)")
 
