@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
 from cloud.config import Config, load
@@ -20,25 +21,28 @@ from cloud.core.commands import LoadSale
 from cloud.core.domain import Auctions, sale_state
 from cloud.core.outbound import catalog_publication, lot_publication
 from cloud.domains import house_codec, new_house
+from cloud.kernel.codec import Codec
 from cloud.kernel.domain import Publication
 from cloud.kernel.engine import Engine, run_sync
-from cloud.kernel.pgstore import is_postgres, open_journal
+from cloud.kernel.pgstore import PgJournal, is_postgres, open_journal
 from cloud.parity import SpeedBump
-from cloud.kernel.store import JournalError
+from cloud.kernel.store import Journal, JournalError
 from cloud.transports.mqtt import RETAINED_BY_DESIGN, MqttTransport, RateLimit
 from cloud.transports.published import published_seq
 from cloud.transports.retained import RetainedSweeper
 
 log = logging.getLogger("arbiter")
+Opener = Callable[[str, Codec, str, bool], Journal | PgJournal]
 
 
 class Arbiter:
     """Journal + kernel + MQTT, started and stopped as one."""
 
-    def __init__(self, config: Config, new: bool = False):
+    def __init__(self, config: Config, new: bool = False, opener: Opener = open_journal):
+        """`opener` takes the house's journal (and, in PostgreSQL, its lease: a pool waits its own way)."""
         self.config, self.new = config, new
         house = new_house(config)
-        self.journal = open_journal(config.arbiter.journal, house_codec(house), config.sale.hall, new)
+        self.journal = opener(config.arbiter.journal, house_codec(house), config.sale.hall, new)
         self.transport: MqttTransport | None = None
         self.sweeper: RetainedSweeper | None = None
         self.engine = Engine(house, self.journal, self._publish, batch_max=config.arbiter.batch_max)

@@ -116,9 +116,11 @@ class PgJournal:
 
     @classmethod
     def resume(cls, location: str, codec: Codec, *, owner: str | None = None, lease_s: float = LEASE_S, wait_s: float | None = 0.0,
-               lease: bool = True, on_lost: Callable[[str], None] = fail_stop) -> "PgJournal":
-        """An existing house. As a writer (`lease`), waits up to `wait_s` (None: for ever) for its lease;
-        a reader (a report, a backup) takes none and cannot append."""
+               lease: bool = True, on_lost: Callable[[str], None] = fail_stop, grace_s: float = 0.0,
+               cancelled: Callable[[], bool] = lambda: False) -> "PgJournal":
+        """An existing house. As a writer (`lease`), waits up to `wait_s` (None: for ever, or until
+        `cancelled()`) for its lease, taking it only once expired `grace_s` ago; a reader (a report, a
+        backup) takes none and cannot append."""
         dsn, house = split(location)
         journal = cls(dsn, house, codec, lease_s)
         try:
@@ -128,19 +130,24 @@ class PgJournal:
         if found is None:
             journal.conn.close()
             raise JournalError(f"house {house} does not exist in {dsn}: to start a new house say so (--new)")
-        return journal.acquire(owner or default_owner(), wait_s, on_lost) if lease else journal
+        return journal.acquire(owner or default_owner(), wait_s, on_lost, grace_s, cancelled) if lease else journal
 
     @classmethod
     def open(cls, location: str, codec: Codec, house_id: str, new: bool) -> "PgJournal":
         """As the arbiter opens its house: a resumed house waits for its lease (a standby) for ever."""
         return cls.create(location, codec, house_id) if new else cls.resume(location, codec, wait_s=None)
 
-    def acquire(self, owner: str, wait_s: float | None, on_lost: Callable[[str], None]) -> "PgJournal":
-        """Take the house's lease once it is free or expired (a new epoch), then keep it renewed."""
+    def acquire(self, owner: str, wait_s: float | None, on_lost: Callable[[str], None], grace_s: float = 0.0,
+                cancelled: Callable[[], bool] = lambda: False) -> "PgJournal":
+        """Take the house's lease once it is free or expired `grace_s` ago (a new epoch), then keep it
+        renewed. The grace lets a house's preferred engine win while it lives (cloud/pool.py)."""
         deadline = None if wait_s is None else time.monotonic() + wait_s
         while True:
+            if cancelled():
+                self.conn.close()
+                raise JournalError(f"house {self.house}: no longer waiting for its lease")
             try:
-                row, holder, left = self._try_lease(owner)
+                row, holder, left = self._try_lease(owner, grace_s)
             except psycopg.OperationalError as exc:          # a standby outlives a database restart
                 if deadline is not None and time.monotonic() >= deadline:
                     raise JournalError(f"house {self.house}: the database cannot be reached ({exc})") from exc
@@ -152,20 +159,21 @@ class PgJournal:
             if deadline is not None and time.monotonic() >= deadline:
                 self.conn.close()
                 raise JournalError(f"house {self.house} is owned by {holder} for {max(0.0, left):.1f} s more")
-            time.sleep(min(max(left, 0.0) + 0.01, self.lease_s / 10, 1.0))
+            time.sleep(min(max(left + grace_s, 0.0) + 0.01, self.lease_s / 10, 1.0))
         self.owner, self.epoch = owner, row[0]
         log.info("house %s: lease taken by %s, epoch %d", self.house, owner, self.epoch)
         self.keeper = LeaseKeeper(self, on_lost).start()
         return self
 
-    def _try_lease(self, owner: str) -> tuple[Any, str, float]:
+    def _try_lease(self, owner: str, grace_s: float = 0.0) -> tuple[Any, str, float]:
         """(the new epoch's row or None, the holder, seconds left on its lease)."""
         if self.conn.closed or self.conn.broken:
             self.conn = connect(self.dsn, self.lease_s)
         row = self.conn.execute(
             "INSERT INTO lease VALUES (%(house)s, %(owner)s, 1, now() + make_interval(secs => %(s)s)) "
             "ON CONFLICT (house) DO UPDATE SET owner = EXCLUDED.owner, epoch = lease.epoch + 1, expires = EXCLUDED.expires "
-            "WHERE lease.expires < now() RETURNING epoch", {"house": self.house, "owner": owner, "s": self.lease_s}).fetchone()
+            "WHERE lease.expires < now() - make_interval(secs => %(grace)s) RETURNING epoch",
+            {"house": self.house, "owner": owner, "s": self.lease_s, "grace": grace_s}).fetchone()
         if row:
             return row, owner, 0.0
         holder, left = self.conn.execute("SELECT owner, extract(epoch FROM expires - now()) FROM lease WHERE house = %s", [self.house]).fetchone()
