@@ -1,7 +1,8 @@
-"""./hall backup OUT [--journal FILE]: a consistent copy of a house's journal, even while it runs.
+"""./hall backup OUT [--journal FILE | postgresql://…#house]: a consistent copy of a house's journal, even while it runs.
 
 SQLite's online backup API copies the database with its WAL (a plain file copy without the -wal
-file silently loses the newest batches). The copy is then read back as a house and must hash to the
+file silently loses the newest batches); a PostgreSQL house is copied into a SQLite file from one
+snapshot of the database, read without taking the house's lease. The copy is then read back as a house and must hash to the
 same state as the original read at the same moment, or the command fails.
 """
 from __future__ import annotations
@@ -11,13 +12,14 @@ import sys
 
 from cloud.config import Config, load
 from cloud.domains import house_codec, new_house
-from cloud.kernel.store import Journal, JournalError
+from cloud.kernel.pgstore import open_reader
+from cloud.kernel.store import JournalError
 
 
 def replayed(journal_path: str, upto: int | None = None) -> tuple[str, int]:
     """(state hash, last seq) of a full replay of a journal, up to `upto` if given."""
     house = new_house(Config())
-    journal = Journal.resume(journal_path, house_codec(house))
+    journal = open_reader(journal_path, house_codec(house))
     try:
         last = journal.last()[0] if upto is None else upto
         for event in journal.events(0, last):
@@ -30,7 +32,7 @@ def replayed(journal_path: str, upto: int | None = None) -> tuple[str, int]:
 def backup(journal_path: str, out: str) -> str:
     """Copy, then check that the copy replays to what the original held at the copy's last seq
     (the original may have moved on meanwhile); return that state hash."""
-    journal = Journal.resume(journal_path, house_codec(new_house(Config())))
+    journal = open_reader(journal_path, house_codec(new_house(Config())))
     try:
         journal.backup(out)
     finally:
@@ -44,7 +46,7 @@ def backup(journal_path: str, out: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hall backup", description=__doc__)
     parser.add_argument("out", help="the copy to write (must not exist)")
-    parser.add_argument("--journal", help="journal file (default: arbiter.journal from the config)")
+    parser.add_argument("--journal", help="journal file or postgresql://…#house (default: arbiter.journal from the config)")
     parser.add_argument("--config", help="TOML file (default: deploy/demo.toml)")
     args = parser.parse_args(argv)
     try:

@@ -315,6 +315,14 @@ def connect(dsn: str, lease_s: float) -> psycopg.Connection[Any]:
                            options=f"-c idle_in_transaction_session_timeout={ms} -c lock_timeout={ms}")
 
 
+def open_reader(location: str | Path, codec: Codec) -> Journal | PgJournal:
+    """A house's journal opened to read (reports, backups): a PostgreSQL house takes no lease, so
+    reading never disturbs the engine that owns it."""
+    if is_postgres(location):
+        return PgJournal.resume(str(location), codec, lease=False)
+    return Journal.resume(location, codec)
+
+
 def open_journal(location: str | Path, codec: Codec, house_id: str, new: bool) -> Journal | PgJournal:
     """The backend a location names: `postgresql://…#house`, or a SQLite file."""
     if is_postgres(location):

@@ -6,9 +6,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from cloud.backup import main as backup_main
 from cloud.domains import house_codec
+from cloud.kernel.domain import House
 from cloud.kernel.pgstore import PgJournal
-from cloud.kernel.store import JournalError
+from cloud.kernel.store import Journal, JournalError
 from tests.core.driver import Driver
 from tests.core.test_replay import busy_sale
 from tests.kernel import test_store
@@ -62,3 +64,20 @@ def test_a_postgresql_house_is_created_once_and_resumed_ever_after(postgres):
     journal = PgJournal.resume(location, codec)
     assert journal.house_id() == "h1" and journal.last() == (0, 0)
     journal.close()
+
+
+def test_a_running_postgresql_house_is_backed_up_without_its_lease_into_a_sqlite_journal(postgres, pg_backend, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(test_store, "Journal", pg_backend)
+    d = busy_sale()
+    engine = engine_over(tmp_path, d, snapshot_every=7)                # the owner, holding the lease
+    journal = engine.journal
+    try:
+        backup_main(["--journal", pg_backend.location(tmp_path / "house.sqlite3"), str(tmp_path / "copy.sqlite3")])
+        assert "backup written to" in capsys.readouterr().out
+        house = House(d.house.domains)
+        Journal.resume(tmp_path / "copy.sqlite3", house_codec(house)).load(house)
+        assert house.state_hash() == engine.state_hash()
+        with psycopg.connect(postgres.dsn) as db:                      # the backup took nothing from the owner
+            assert db.execute("SELECT owner, epoch FROM lease WHERE house = %s", [journal.house]).fetchone() == (journal.owner, journal.epoch)
+    finally:
+        journal.close()
