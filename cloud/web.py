@@ -42,7 +42,7 @@ from shared.money import MINOR_DIGITS
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "web"
 FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/rules.js": "rules.js", "/style.css": "style.css",
-         "/collector": "collector.html", "/collector.html": "collector.html", "/collector.js": "collector.js",
+         "/connection.js": "connection.js", "/collector": "collector.html", "/collector.html": "collector.html", "/collector.js": "collector.js",
          "/collector.css": "collector.css"}
 MQTT_JS = PAGE / "node_modules" / "mqtt" / "dist" / "mqtt.min.js"
 CHART_JS = PAGE / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"      # the collector's price chart

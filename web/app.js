@@ -8,58 +8,26 @@
   const BIDDABLE = ["open", "fair_warning"];
   const CONFIRM_MS = 6000;
   const state = {
-    cfg: null, client: null, me: "", pin: "", connected: false, unlocked: false, lot: null, lotAt: 0,
-    confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
+    lot: null, lotAt: 0, confirming: false, confirmPrice: null, confirmTimer: null, bids: new Map(), videoUrl: null, frameAt: null,
     avatars: {}, asked: new Set(),
   };
-  // The cloud broker makes a bidder's login its client id (no login can take another's session), so
-  // one login has one live connection: the newest window of this browser takes it, the others stop
-  // (two windows reconnecting in turn would push each other off the broker forever).
-  // Another device cannot be told: a connection dropped soon after it was made, three times running,
-  // is taken as one (and this page stops, leaving the other connected).
-  const windows = "BroadcastChannel" in window ? new BroadcastChannel("hall-bidder-login") : null;
-  const QUICK_DROP_MS = 5000, QUICK_DROPS = 3;
-  let connectedAt = 0, quickDrops = 0;
   const AVATAR = /^avatars\/([A-Za-z0-9_.-]+)\.(png|jpg)$/;        // shared/avatars.py: avatar_ref()
-
-  const topic = (name, account = state.me) => state.cfg.topics[name].replace("{account}", account);
-  const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, state.cfg.currency, state.cfg.minor_digits));
-  const newId = (prefix) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-
-  function send(name, body) {
-    state.client.publish(topic(name), JSON.stringify({ v: 1, ...body }), { qos: 1 });
-  }
+  // Login, presence, the trade PIN and reconnects (web/connection.js). The cloud broker makes a bidder's
+  // login its client id: one login, one live connection, so a newer window or device takes it over.
+  const conn = connection.create({ clientId: "web", takeover: "hall-bidder-login", connected, linkChanged, message: received });
+  const topic = conn.topic;
+  const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, conn.cfg.currency, conn.cfg.minor_digits));
+  const send = (name, body) => conn.publish(topic(name), body);
 
   async function boot() {
-    state.cfg = await (await fetch("config.json")).json();
-    $("sale").textContent = `Live auction · ${state.cfg.sale}`;
-    $("login").addEventListener("submit", login);
-    $("register-link").hidden = !state.cfg.registration;
+    const cfg = await conn.start();
+    $("sale").textContent = `Live auction · ${cfg.sale}`;
     $("show-register").addEventListener("click", () => { $("register").hidden = false; });
     $("register").addEventListener("submit", registerAccount);
-    $("pin-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      state.pin = $("pin").value.trim();
-      givePin();
-    });
     $("bid").addEventListener("click", bidClicked);
     $("cancel").addEventListener("click", () => confirmMode(false));
     $("max-form").addEventListener("submit", leaveMax);
     setInterval(tick, 250);
-    if (windows) windows.onmessage = (event) => { if (state.client && event.data.account === state.me) takenOver(); };
-  }
-
-  function takenOver(where = "window") {
-    state.client.end(true);
-    $("login").hidden = false;
-    $("login-error").textContent = `this account is now open in another ${where}: log in again to bid here`;
-    link(false, `taken over by another ${where}`);
-  }
-
-  function dropped() {
-    quickDrops = connectedAt && Date.now() - connectedAt < QUICK_DROP_MS ? quickDrops + 1 : 0;
-    connectedAt = 0;
-    if (quickDrops >= QUICK_DROPS) takenOver("device");
   }
 
   // ---- registration (the house approves it; nothing is bid through the server) --------------------
@@ -90,71 +58,25 @@
   }
 
   // ---- connection ------------------------------------------------------------------------------
-  function link(up, words) {
-    if (state.connected && !up && state.pin) $("pin-answer").textContent = "connection lost: the PIN is given again on reconnect";
-    state.connected = up;
-    if (!up) state.unlocked = false;     // the arbiter may have ended the session meanwhile
+  function linkChanged(up, wasUp) {
+    if (wasUp && !up && conn.pin) $("pin-answer").textContent = "connection lost: the PIN is given again on reconnect";
     render();
-    $("link").textContent = words;
-    $("link").className = `link ${up ? "up" : "down"}`;
-  }
-
-  function login(event) {
-    event.preventDefault();
-    state.me = $("account").value.trim();
-    $("login-error").textContent = "";
-    quickDrops = 0;
-    const client = mqtt.connect(state.cfg.broker_url, {
-      username: state.me, password: $("password").value, protocolVersion: 4, clean: true,
-      clientId: `web-${state.me}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000, connectTimeout: 8000,
-      // If this page vanishes, the broker says so: the arbiter ends the PIN session.
-      will: { topic: topic("presence"), payload: JSON.stringify({ v: 1, type: "presence", online: false }), qos: 1, retain: true },
-    });
-    state.client = client;
-    client.on("connect", connected);
-    client.on("reconnect", () => link(false, "reconnecting…"));
-    client.on("offline", () => link(false, "offline: reconnecting"));
-    client.on("close", dropped);
-    if (windows) windows.postMessage({ account: state.me });
-    client.on("error", (err) => {
-      if (err && (err.code === 4 || err.code === 5 || /authori|bad user/i.test(err.message || ""))) {
-        client.end(true);
-        $("login-error").textContent = "login refused: check the account and password";
-        link(false, "not connected");
-      }
-    });
-    client.on("message", received);
   }
 
   function connected() {
-    connectedAt = Date.now();
-    link(true, "connected");
-    const t = state.cfg.topics;
-    state.client.subscribe([t.lot, t.catalog, t.message, topic("result")], { qos: 1 });
-    state.client.subscribe(t.video, { qos: 0 });
-    for (const account of state.asked) state.client.subscribe(topic("avatar", account), { qos: 1 });
-    state.client.publish(topic("presence"), JSON.stringify({ v: 1, type: "presence", online: true }), { qos: 1, retain: true });
-    $("login").hidden = true;
+    const t = conn.cfg.topics;
+    conn.client.subscribe([t.lot, t.catalog, t.message, topic("result")], { qos: 1 });
+    conn.client.subscribe(t.video, { qos: 0 });
+    for (const account of state.asked) conn.client.subscribe(topic("avatar", account), { qos: 1 });
     $("sale-room").hidden = false;
-    if (state.pin) givePin();            // a new connection is a new session: the PIN again
-    else $("pin-form").hidden = false;
-  }
-
-  function givePin() {
-    send("pin", { type: "pin", pin: state.pin });
-    $("pin-answer").textContent = "checking…";
   }
 
   function received(name, payload) {
-    if (name === state.cfg.topics.video) return frame(payload);
+    if (name === conn.cfg.topics.video) return frame(payload);
     const avatar = [...state.asked].find((account) => name === topic("avatar", account));
     if (avatar) return avatarArrived(avatar, payload);
-    let body;
-    try {
-      body = JSON.parse(new TextDecoder().decode(payload));
-    } catch (e) {
-      return;
-    }
+    const body = connection.decode(payload);
+    if (!body) return;
     if (body.type === "lot_state") lotChanged(body);
     else if (body.type === "catalog") runList(body);
     else if (body.type === "notice") note(body.text);
@@ -164,11 +86,7 @@
   }
 
   function session(body) {
-    state.unlocked = body.unlocked;
-    $("pin-answer").textContent = body.message;
-    $("pin-answer").className = body.unlocked ? "accepted" : "error";
-    $("pin-form").hidden = body.unlocked;
-    if (!body.unlocked) state.pin = "";
+    conn.answered(body);
     render();
   }
 
@@ -203,7 +121,7 @@
       const status = $("lot-status");
       status.className = `status ${lot.status}`;
       status.textContent = STATUS[lot.status] + (lot.status === "sold" && lot.leader ? ` to ${lot.leader.label} for ${money(lot.current_bid)}` : "");
-      $("lot-reason").textContent = rules.outcome(lot, state.cfg.minor_digits)[1];      // why it closed as it did
+      $("lot-reason").textContent = rules.outcome(lot, conn.cfg.minor_digits)[1];      // why it closed as it did
       $("lot-title").textContent = `Lot ${lot.lot}: ${lot.title}`;
       $("lot-description").textContent = lot.description || "";
       $("estimate").textContent = lot.estimate_low != null ? `${money(lot.estimate_low)} – ${money(lot.estimate_high)}` : "-";
@@ -221,7 +139,7 @@
     const button = $("bid");
     button.classList.toggle("confirm", state.confirming);
     $("cancel").hidden = !state.confirming;
-    const why = !state.connected ? "Reconnecting…" : !state.unlocked ? "Enter your PIN to bid" : !lot ? "Waiting for the first lot"
+    const why = !conn.connected ? "Reconnecting…" : !conn.unlocked ? "Enter your PIN to bid" : !lot ? "Waiting for the first lot"
       : lot.hall_online === false ? "The room is offline: bidding held" : now == null ? "Bidding closed" : null;
     button.disabled = why !== null;
     const verb = lot && lot.kind === "dutch" ? "Accept" : "Bid";
@@ -248,9 +166,9 @@
   }
 
   function askAvatar(account) {
-    if (state.asked.has(account) || !state.client) return;
+    if (state.asked.has(account) || !conn.client) return;
     state.asked.add(account);
-    state.client.subscribe(topic("avatar", account), { qos: 1 });
+    conn.client.subscribe(topic("avatar", account), { qos: 1 });
   }
 
   function avatarArrived(account, payload) {
@@ -275,7 +193,7 @@
     if (!state.confirming) return confirmMode(true);              // one confirmation, then the bid
     const lot = state.lot;
     const amount = lot.kind === "dutch" ? now : state.confirmPrice;
-    const bidId = newId("web");
+    const bidId = conn.newId("web");
     state.bids.set(bidId, { lot: lot.lot, amount, kind: "bid", status: "sent", message: "sent" });
     send("bid", { type: "bid", bid_id: bidId, lot: lot.lot, amount, currency: lot.currency });
     confirmMode(false);
@@ -286,8 +204,8 @@
     event.preventDefault();
     const units = parseInt($("max").value, 10);
     if (!state.lot || !(units > 0)) return;
-    const amount = units * 10 ** state.cfg.minor_digits;
-    const bidId = newId("max");
+    const amount = units * 10 ** conn.cfg.minor_digits;
+    const bidId = conn.newId("max");
     state.bids.set(bidId, { lot: state.lot.lot, amount, kind: "max", status: "sent", message: "sent" });
     send("max", { type: "max_bid", bid_id: bidId, lot: state.lot.lot, amount, currency: state.lot.currency });
     $("max").value = "";

@@ -10,16 +10,17 @@
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
   const TIF = { gtc: "good till cancelled", ioc: "immediate or cancel", fok: "fill or kill", gtd: "good till date" };
   const state = {
-    cfg: null, client: null, me: "", pin: "", pinAt: 0, unlocked: false, connected: false, kinds: new Map(), depth: new Map(),
-    clocks: new Map(), issues: new Map(), orders: new Map(), holdings: [], statement: null, notices: [], current: null,
-    chart: null, action: null, waitingPin: null, drawQueued: false,
+    pinAt: 0, kinds: new Map(), depth: new Map(), clocks: new Map(), issues: new Map(), orders: new Map(), holdings: [],
+    statement: null, notices: [], current: null, chart: null, action: null, waitingPin: null, drawQueued: false,
   };
+  // Login, presence, the trade PIN and reconnects (web/connection.js).
+  const conn = connection.create({ clientId: "collector", connected, message: received });
 
-  const t = () => state.cfg.collector;
+  const t = () => conn.cfg.collector;
   const fill = (pattern, params) => pattern.replace(/\{(\w+)\}/g, (_, key) => params[key] ?? "+");
-  const mine = (name, extra = {}) => fill(t()[name], { account: state.me, ...extra });
-  const digits = () => state.cfg.minor_digits;
-  const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, state.cfg.currency, digits()));
+  const mine = (name, extra = {}) => fill(t()[name], { account: conn.me, ...extra });
+  const digits = () => conn.cfg.minor_digits;
+  const money = (minor) => (minor == null ? "-" : rules.formatAmount(minor, conn.cfg.currency, digits()));
   const major = (minor) => minor / 10 ** digits();
   // An amount as people write it ("1,000.50") to integer minor units, digit by digit (no floats); NaN if it is not one.
   function toMinor(text) {
@@ -27,17 +28,13 @@
     if (!found || (found[2] || "").length > digits()) return NaN;
     return parseInt(found[1].replace(/,/g, "") + (found[2] || "").padEnd(digits(), "0"), 10);
   }
-  const newId = (prefix) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const newId = conn.newId;
   const when = (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 16);
-  const fee = (notional) => Math.floor(notional * state.cfg.fees.taker_bps / 10000);
+  const fee = (notional) => Math.floor(notional * conn.cfg.fees.taker_bps / 10000);
 
   async function boot() {
-    state.cfg = await (await fetch("config.json")).json();
-    $("register-link").hidden = !state.cfg.registration;
-    const window_s = state.cfg.pin_window_s;
+    const window_s = (await conn.start()).pin_window_s;
     $("pin-window").textContent = window_s ? `${window_s} s` : "each trade";
-    $("login").addEventListener("submit", login);
-    $("pin-form").addEventListener("submit", (event) => { event.preventDefault(); givePin($("pin").value.trim()); });
     $("search").addEventListener("input", renderCatalog);
     $("category").addEventListener("change", renderCatalog);
     $("back").addEventListener("click", () => show(null));
@@ -57,77 +54,31 @@
   }
 
   // ---- connection and the trade PIN -------------------------------------------------------------
-  function login(event) {
-    event.preventDefault();
-    state.me = $("account").value.trim();
-    $("login-error").textContent = "";
-    const client = mqtt.connect(state.cfg.broker_url, {
-      username: state.me, password: $("password").value, protocolVersion: 4, clean: true,
-      clientId: `collector-${state.me}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000, connectTimeout: 8000,
-      will: { topic: mine("presence"), payload: JSON.stringify({ v: 1, type: "presence", online: false }), qos: 1, retain: true },
-    });
-    state.client = client;
-    client.on("connect", connected);
-    client.on("reconnect", () => link(false, "reconnecting…"));
-    client.on("offline", () => link(false, "offline: reconnecting"));
-    client.on("error", (err) => {
-      if (err && (err.code === 4 || err.code === 5 || /authori|bad user/i.test(err.message || ""))) {
-        client.end(true);
-        $("login-error").textContent = "login refused: check the account and password";
-        link(false, "not connected");
-      }
-    });
-    client.on("message", received);
-  }
-
-  function link(up, words) {
-    state.connected = up;
-    if (!up) state.unlocked = false;
-    $("link").textContent = words;
-    $("link").className = `link ${up ? "up" : "down"}`;
-  }
-
   function connected() {
-    link(true, "connected");
     const every = (name) => fill(t()[name], {});
-    state.client.subscribe([every("kind_market"), every("depth"), every("clock"), every("issue"), mine("statement"),
+    conn.client.subscribe([every("kind_market"), every("depth"), every("clock"), every("issue"), mine("statement"),
       mine("holdings"), mine("notice"), mine("orders"), mine("result")], { qos: 1 });
-    state.client.publish(mine("presence"), JSON.stringify({ v: 1, type: "presence", online: true }), { qos: 1, retain: true });
-    $("login").hidden = true;
     $("tabs").hidden = false;
     openTab($("mine").hidden ? "catalog" : "mine");
-    if (state.pin) givePin(state.pin);       // a new connection is a new session: the PIN again
-    else $("pin-form").hidden = false;
   }
 
-  function givePin(pin) {
-    state.pin = pin;
-    send("pin", { type: "pin", pin });
-    $("pin-answer").textContent = "checking…";
-  }
-
+  // The arbiter's answer to a PIN: an action that waited for it goes now, or is dropped with the reason.
   function session(body) {
-    state.unlocked = body.unlocked;
-    $("pin-answer").textContent = body.message;
-    $("pin-answer").className = body.unlocked ? "accepted" : "error";
-    $("pin-form").hidden = body.unlocked;
+    conn.answered(body);
     if (body.unlocked) state.pinAt = Date.now();
-    else state.pin = "";
     const waiting = state.waitingPin;
     state.waitingPin = null;
     if (waiting && body.unlocked) waiting();
     else if (waiting) toast(`not sent: ${body.message}`, "rejected");
   }
 
-  function send(name, body, extra = {}) {
-    state.client.publish(mine(name, extra), JSON.stringify({ v: 1, ...body }), { qos: 1 });
-  }
+  const send = (name, body, extra = {}) => conn.publish(mine(name, extra), body);
 
   // ---- every message ------------------------------------------------------------------------------
   function received(topic, payload) {
     if (!payload.length) return orderCleared(topic);
-    let body;
-    try { body = JSON.parse(new TextDecoder().decode(payload)); } catch (e) { return; }
+    const body = connection.decode(payload);
+    if (!body) return;
     switch (body.type) {
       case "kind_market": state.kinds.set(body.kind, body); queueDraw(); break;
       case "depth": state.depth.set(body.kind, body); queueDraw(); break;
@@ -262,8 +213,8 @@
         ] },
         options: { animation: false, maintainAspectRatio: false, parsing: false,
           scales: { x: { type: "linear", ticks: { maxTicksLimit: 5, callback: (v) => when(v).slice(5) } },
-            y: { title: { display: true, text: state.cfg.currency } } },
-          plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.parsed.y.toLocaleString("en")} ${state.cfg.currency}` } } } },
+            y: { title: { display: true, text: conn.cfg.currency } } },
+          plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.parsed.y.toLocaleString("en")} ${conn.cfg.currency}` } } } },
       });
       state.chart.$kind = m.kind;
       return;
@@ -296,7 +247,7 @@
   function allIn() {
     const quantity = parseInt($("quantity").value, 10), price = toMinor($("price").value);
     if (!(quantity > 0) || !(price > 0)) {
-      $("all-in").textContent = $("price").value.trim() && !(price > 0) ? `not an amount in ${state.cfg.currency}` : "";
+      $("all-in").textContent = $("price").value.trim() && !(price > 0) ? `not an amount in ${conn.cfg.currency}` : "";
       return null;
     }
     const notional = quantity * price, fees = fee(notional), buy = $("side").value === "buy";
@@ -314,7 +265,7 @@
     const until = tif === "gtd" ? Date.parse(`${$("until").value}Z`) : null;
     if (tif === "gtd" && !(until > Date.now())) return toast("a good-till-date order needs a time in the future", "rejected");
     const order = { type: "order", order_id: newId("o"), kind: state.current, side, quantity: cost.quantity, price: cost.price,
-      currency: state.cfg.currency, tif, ...(until ? { until_ms: until } : {}) };
+      currency: conn.cfg.currency, tif, ...(until ? { until_ms: until } : {}) };
     ask(`${side === "buy" ? "Buy" : "Sell"} ${cost.quantity} ${state.current}`,
       `${cost.quantity} at ${money(cost.price)}, ${TIF[tif]}. ${cost.text}.`, () => send("order", order));
   }
@@ -323,7 +274,7 @@
     state.action = action;
     $("confirm-title").textContent = title;
     $("confirm-text").textContent = text;
-    const pinDue = !state.unlocked || Date.now() - state.pinAt > state.cfg.pin_window_s * 1000;
+    const pinDue = !conn.unlocked || Date.now() - state.pinAt > conn.cfg.pin_window_s * 1000;
     $("confirm-pin-label").hidden = !pinDue;
     $("confirm-pin").required = pinDue;
     $("confirm-pin").value = "";
@@ -338,7 +289,7 @@
     if (!action) return;
     if ($("confirm-pin-label").hidden) return action();
     state.waitingPin = action;                         // the arbiter checks the PIN first, then the action goes
-    givePin($("confirm-pin").value.trim());
+    conn.givePin($("confirm-pin").value.trim());
   }
 
   function cancelOrder(o) {
@@ -437,7 +388,7 @@
 
   // ---- mine ---------------------------------------------------------------------------------------
   function renderMine() {
-    const cash = state.holdings.find((b) => b.ledger === state.cfg.currency);
+    const cash = state.holdings.find((b) => b.ledger === conn.cfg.currency);
     $("funds-available").textContent = money(cash ? cash.available : 0);
     $("funds-held").textContent = money(cash ? cash.held : 0);
     let total = 0;

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -9,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from cloud.config import load
-from cloud.web import MQTT_JS, PageLimits, PageServer, RegistrationGate
+from cloud.web import MQTT_JS, VENDOR, PageLimits, PageServer, RegistrationGate
 from shared import topics
 
 
@@ -45,6 +46,19 @@ def test_the_page_and_its_scripts_are_served_with_a_strict_policy(server):
     assert get(server, "/app.js")[0] == 200 and get(server, "/rules.js")[0] == 200
     if MQTT_JS.is_file():
         assert get(server, "/vendor/mqtt.min.js")[0] == 200
+
+
+def test_every_script_a_page_names_is_served_as_javascript_after_the_shared_connection(server):
+    """Under `nosniff` a script served with another type does not run; the pages' own scripts call
+    web/connection.js as they load, so it comes before them."""
+    for page, own in (("/", "app.js"), ("/collector", "collector.js")):
+        names = re.findall(r'<script src="([^"]+)" defer></script>', get(server, page)[1].decode())
+        assert names.index("connection.js") < names.index(own)
+        for name in names:
+            if name.startswith("vendor/") and not VENDOR["/" + name].is_file():
+                continue
+            status, _, headers = get(server, "/" + name)
+            assert status == 200 and headers["Content-Type"].startswith("text/javascript"), (name, status, headers["Content-Type"])
 
 
 def test_config_hands_the_page_its_topics_from_shared_topics(server):
