@@ -336,17 +336,11 @@
       li.append(el("strong", c.status === "running" ? money(clockNow(c)) : `from ${money(c.top)}`, "clock-price"));
       li.append(el("small", `falls to ${money(c.floor)} · ` + c.stops.map((s) => `${s.quantity} at ${money(s.price)}`).join(", ")));
       if (c.status === "running") {
-        const quantity = el("input"); quantity.type = "number"; quantity.min = String(c.minimum); quantity.max = String(c.remaining);
-        quantity.value = c.minimum; quantity.setAttribute("aria-label", "quantity to buy");
-        const stop = el("button", "Stop the clock"); stop.type = "button";
-        stop.addEventListener("click", () => {
-          const q = parseInt(quantity.value, 10), price = clockNow(c), notional = q * price;
+        li.append(quantityAction("quantity to buy", c.minimum, c.remaining, "Stop the clock", (q) => {
+          const price = clockNow(c), notional = q * price;
           ask(`Stop clock ${c.clock_id}`, `${q} ${kind} at ${money(price)} (the clock's price now): all-in up to ${money(notional + fee(notional))}.`,
             () => send("clock_cmd", { type: "clock_accept", accept_id: newId("k"), clock_id: c.clock_id, quantity: q, price }));
-        });
-        const actions = el("div", null, "row");
-        actions.append(quantity, stop);
-        li.append(actions);
+        }));
       }
       return li;
     }));
@@ -371,19 +365,23 @@
         li.append(el("div", `allocated: ${i.allocations.map((a) => `#${a.number} ${a.allocated} of ${a.applied}`).join(", ")}`, "allocation"));
       }
       if (open) {
-        const quantity = el("input"); quantity.type = "number"; quantity.min = "1"; quantity.value = "1"; quantity.setAttribute("aria-label", "units to apply for");
-        const apply = el("button", "Apply"); apply.type = "button";
-        apply.addEventListener("click", () => {
-          const q = parseInt(quantity.value, 10);
+        li.append(quantityAction("units to apply for", 1, null, "Apply", (q) =>
           ask(`Apply to issue ${x.issue_id}`, `${q} ${kind} at ${money(x.price)}: ${money(q * x.price)} held until the allocation; what is not allocated is released.`,
-            () => send("apply", { type: "issue_application", application_id: newId("i"), issue_id: x.issue_id, quantity: q }));
-        });
-        const actions = el("div", null, "row");
-        actions.append(quantity, apply);
-        li.append(actions);
+            () => send("apply", { type: "issue_application", application_id: newId("i"), issue_id: x.issue_id, quantity: q }))));
       }
       return li;
     }));
+  }
+
+  // A quantity (from `min`, up to `max` if given) and a button that calls `act` with it.
+  function quantityAction(label, min, max, words, act) {
+    const quantity = el("input"); quantity.type = "number"; quantity.min = String(min); quantity.value = min; quantity.setAttribute("aria-label", label);
+    if (max != null) quantity.max = String(max);
+    const button = el("button", words); button.type = "button";
+    button.addEventListener("click", () => act(parseInt(quantity.value, 10)));
+    const actions = el("div", null, "row");
+    actions.append(quantity, button);
+    return actions;
   }
 
   // ---- mine ---------------------------------------------------------------------------------------
