@@ -8,9 +8,10 @@ from typing import Any
 
 from cloud.config import Config
 from cloud.core.domain import AuctionDomain
-from cloud.core.events import InSale, Unrouted
+from cloud.core.events import InSale, SaleStarted, Unrouted
+from cloud.core.state import AuctionState, apply
 from cloud.custody.domain import CustodyDomain
-from cloud.identity.domain import IdentityDomain
+from cloud.identity.domain import IdentityDomain, identity
 from cloud.identity.rules import IdentityPolicy
 from cloud.kernel import domain as kernel_domain
 from cloud.kernel.codec import Codec
@@ -44,6 +45,27 @@ def read_house(journal_path: str | Path, config: Config | None = None) -> House:
     finally:
         journal.close()
     return house
+
+
+def sale_records(journal_path: str | Path, sale: str | None = None, config: Config | None = None) -> dict[str, AuctionState]:
+    """Every sale of a house (or one), rebuilt from the journal with its whole record, in the order
+    they were loaded: a closed sale leaves the live state, so reports read it here. Its bidders'
+    names are the house's accounts as they are now."""
+    house = read_house(journal_path, config)
+    journal = Journal.resume(journal_path, house_codec(house))
+    sales: dict[str, AuctionState] = {}
+    try:
+        for event in journal.events(mentioning=None if sale is None else journal.codec.mention("sale", sale)):
+            if isinstance(event, SaleStarted) and sale in (None, event.spec.sale):
+                sales[event.spec.sale] = AuctionState()
+                apply(event, sales[event.spec.sale])
+            elif isinstance(event, InSale) and event.sale in sales:
+                apply(event.event, sales[event.sale])
+    finally:
+        journal.close()
+    for state in sales.values():
+        state.identity = identity(house)
+    return sales
 
 
 def sale_events(events: list[Any]) -> Iterator[Any]:

@@ -1,24 +1,24 @@
 """./hall report [--journal FILE] [--sale ID] [--out DIR]: the post-sale report and every invoice, rebuilt from
-the journal; and per sale a CSV of its lots and a PNG of hammer prices against estimates (cloud/market_report.py)."""
+the journal (a closed sale's record is there, not in the house's live state); and per sale a CSV of its lots
+and a PNG of hammer prices against estimates (cloud/market_report.py)."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
 from cloud.config import load
-from cloud.core.domain import sale_state
 from cloud.core.views import invoice_text, sale_report
-from cloud.domains import read_house
+from cloud.domains import sale_records
 from cloud.market_report import write_sale
 
 
 def render(journal_path: str, sale: str | None = None, out: Path | None = None) -> str:
     """The text; with `out`, each sale's CSV and chart written there too (their paths end the text)."""
-    house = read_house(journal_path)
-    sales = [sale] if sale else list(house["auction"].sales)
+    sales = sale_records(journal_path, sale)
+    if sale is not None and sale not in sales:
+        raise SystemExit(f"no sale {sale} in {journal_path}")
     parts = []
-    for sale_id in sales:
-        state = sale_state(house, sale_id)
+    for state in sales.values():
         parts += [sale_report(state), *(invoice_text(order) for order in state.orders.values())]
         if out is not None and state.sale is not None:
             parts.append("\n".join(f"written: {path}" for path in write_sale(state, out)))

@@ -4,6 +4,12 @@ A sale is loaded (its definition, from `./hall sale load` or the config), run by
 closed. Hall messages reach the sale their hall runs; an online bid or maximum reaches the open
 sale that holds its lot (lot ids are unique among open sales: loading a clashing sale is refused).
 Each sale's events are wrapped in `InSale`, so one sale's rules (`arbiter.py`) stay as they were.
+
+A closed sale leaves the live state: its lots, bids and presses stay in the journal only (reports
+rebuild it from there: `cloud/domains.py:sale_records`); what the rules still need stays live: its
+orders not yet released or cancelled, with its terms, until the last is, and the final status of
+every order settled, which later desk commands are refused by. So a house's state, and its start,
+grow with its open sales and unsettled orders, not with its years.
 """
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from typing import Any
 
 from cloud.core import arbiter, catalog, commands as auction_commands, discounts, events as ev, increments, outbound, settlement
 from cloud.core.commands import CloseSale, LoadSale, PlaceBid, RecordPress, RunCommand, SetHallLink, SetMax, SettleOrder
-from cloud.core.catalog import LotSpec
+from cloud.core.catalog import LotSpec, SettlementTerms
 from cloud.core.refusal import Refusal
-from cloud.core.state import OPEN_STATUSES, AuctionState, apply, compact
+from cloud.core.state import OPEN_STATUSES, AuctionState, apply
 from cloud.core.views import open_orders
 from cloud.identity import events as identity_events
 from cloud.identity.domain import identity
@@ -27,19 +33,34 @@ from shared.messages import encode
 
 NAME = "auction"
 ORDER_CLOSING = (ev.OrderReleased, ev.OrderCancelled)    # with SettlementRecorded: the open orders list changed
+SETTLED = {ev.OrderReleased: "released", ev.OrderCancelled: "cancelled"}
+
+
+@dataclass
+class ClosedSale:
+    """What a closed sale still needs live: its orders not yet released or cancelled, and its terms."""
+    terms: SettlementTerms
+    orders: dict[str, ev.Order]
 
 
 @dataclass
 class Auctions:
-    sales: dict[str, AuctionState] = field(default_factory=dict)
-    halls: dict[str, str] = field(default_factory=dict)              # hall -> the open sale it runs
-    closed: set[str] = field(default_factory=set)
+    sales: dict[str, AuctionState] = field(default_factory=dict)         # the open sales
+    halls: dict[str, str] = field(default_factory=dict)                  # hall -> the open sale it runs
+    closed: set[str] = field(default_factory=set)                        # every sale closed (an id is never reused)
     answers: dict[str, ev.SalesAnswered] = field(default_factory=dict)
-    order_sales: dict[str, str] = field(default_factory=dict)           # order -> its sale
+    order_sales: dict[str, str] = field(default_factory=dict)            # open sales' and unsettled orders -> their sale
     settlements: dict[str, ev.Settlement] = field(default_factory=dict)  # orders not yet released or cancelled
+    unsettled: dict[str, ClosedSale] = field(default_factory=dict)       # closed sales with orders not yet settled
+    settled_orders: dict[str, str] = field(default_factory=dict)         # a closed sale's order -> released | cancelled
 
     def open_sales(self) -> list[str]:
-        return [sale for sale in self.sales if sale not in self.closed]
+        return list(self.sales)
+
+    def order(self, order_id: str) -> ev.Order:
+        """A live order: in an open sale, or a closed sale's not yet settled."""
+        sale = self.order_sales[order_id]
+        return (self.sales[sale] if sale in self.sales else self.unsettled[sale]).orders[order_id]
 
 
 def sale_state(house: House, sale: str) -> AuctionState:
@@ -78,10 +99,13 @@ class AuctionDomain:
 
     def apply(self, event: Any, state: Auctions) -> None:
         if isinstance(event, ev.InSale):
+            if event.sale in state.closed:
+                _apply_closed(event.event, state, event.sale)
+                return
             apply(event.event, state.sales[event.sale])
             if isinstance(event.event, ev.OrderCreated):
                 state.order_sales[event.event.order.order_id] = event.sale
-            elif isinstance(event.event, (ev.OrderReleased, ev.OrderCancelled)):
+            elif isinstance(event.event, ORDER_CLOSING):
                 state.settlements.pop(event.event.order_id, None)
         elif isinstance(event, ev.SettlementRecorded):
             state.settlements[event.settlement.order_id] = event.settlement
@@ -91,11 +115,7 @@ class AuctionDomain:
             state.sales[event.spec.sale] = sale
             state.halls[event.spec.hall] = event.spec.sale
         elif isinstance(event, ev.SaleClosed):
-            state.closed.add(event.sale)
-            compact(state.sales[event.sale])
-            hall = state.sales[event.sale].sale.hall  # type: ignore[union-attr]
-            if state.halls.get(hall) == event.sale:
-                del state.halls[hall]
+            _archive(state, event.sale)
         elif isinstance(event, ev.SalesAnswered):
             state.answers[event.key] = event
 
@@ -107,7 +127,8 @@ class AuctionDomain:
     def publications(self, house: House, events: list[Any]) -> list[Publication]:
         out: list[Publication] = []
         for sale, inner in _by_sale(events).items():
-            out += outbound.publications(sale_state(house, sale), inner)
+            if sale in house[NAME].sales:      # a closed sale's order steps are answered by the desk's SalesAnswered
+                out += outbound.publications(sale_state(house, sale), inner)
         for event in events:
             if isinstance(event, ev.Unrouted):
                 out.append(outbound.unrouted(event.answer))
@@ -117,8 +138,9 @@ class AuctionDomain:
         return out
 
     def settled(self, house: House, events: list[Any], seq: int, ts: int) -> list[Publication]:
-        """Retained states once per batch: a sale's lot and run list when they changed; every open
-        sale's lot state when someone came or went (it counts the online bidders present)."""
+        """Retained states once per batch: an open sale's lot and run list when they changed; every open
+        sale's lot state when someone came or went (it counts the online bidders present). A closed
+        sale's stay as they were at its close."""
         auctions: Auctions = house[NAME]
         lots: set[str] = set()
         runs: set[str] = set()
@@ -126,7 +148,7 @@ class AuctionDomain:
             if isinstance(event, ev.SaleStarted):
                 lots.add(event.spec.sale)
                 runs.add(event.spec.sale)
-            elif isinstance(event, ev.InSale):
+            elif isinstance(event, ev.InSale) and event.sale in auctions.sales:
                 if isinstance(event.event, outbound.LOT_CHANGING):
                     lots.add(event.sale)
                 if isinstance(event.event, outbound.CATALOG_CHANGING):
@@ -135,7 +157,7 @@ class AuctionDomain:
                 lots.update(auctions.open_sales())
         out = [p for sale in sorted(runs) if (p := outbound.catalog_publication(sale_state(house, sale)))]
         if any(isinstance(e, ev.SettlementRecorded) or isinstance(e, ev.InSale) and isinstance(e.event, ORDER_CLOSING) for e in events):
-            out.append(Publication(topics.OPEN_ORDERS.format(), encode(open_orders(auctions.sales, auctions.settlements, seq)), retain=True))
+            out.append(Publication(topics.OPEN_ORDERS.format(), encode(open_orders(auctions.order, auctions.settlements, seq)), retain=True))
         return out + [p for sale in sorted(lots) if (p := outbound.lot_publication(sale_state(house, sale), seq, ts))]
 
 
@@ -214,7 +236,7 @@ def _load(house: House, auctions: Auctions, command: LoadSale, seq: int) -> list
 
 def _load_refusal(auctions: Auctions, command: LoadSale) -> tuple[Code, str] | None:
     spec = command.spec
-    if spec.sale in auctions.sales:
+    if spec.sale in auctions.sales or spec.sale in auctions.closed:
         return Code.SALE_EXISTS, f"sale {spec.sale} is already in this house"
     running = auctions.halls.get(spec.hall)
     if running is not None:
@@ -256,12 +278,54 @@ def _close(house: House, auctions: Auctions, command: CloseSale, seq: int) -> li
     key = f"sales/{command.command_id}"
     if command.command_id and key in auctions.answers:
         return [auctions.answers[key]]
-    if command.sale not in auctions.sales or command.sale in auctions.closed:
+    if command.sale not in auctions.sales:
         return _answer(key, command.command_id, False, Code.UNKNOWN_SALE, f"no open sale {command.sale}", seq)
     lot = auctions.sales[command.sale].lot
     if lot is not None and lot.status in OPEN_STATUSES + ("paused",):
         return _answer(key, command.command_id, False, Code.SALE_IN_PROGRESS, f"lot {lot.spec.lot} is still open: hammer or pass it first", seq)
     return [ev.SaleClosed(command.sale), *_answer(key, command.command_id, True, Code.OK, f"sale {command.sale} closed", seq)]
+
+
+def _archive(state: Auctions, sale: str) -> None:
+    """A sale closes: it leaves the live state but for its orders not yet settled (and its terms,
+    which their steps need); a settled order leaves only its final status."""
+    closing = state.sales.pop(sale)
+    spec = closing.sale
+    assert spec is not None
+    state.closed.add(sale)
+    if state.halls.get(spec.hall) == sale:
+        del state.halls[spec.hall]
+    live = {}
+    for order_id, order in closing.orders.items():
+        if order.status in SETTLED.values():
+            _settled(state, order_id, order.status)
+        else:
+            live[order_id] = order
+    if live:
+        state.unsettled[sale] = ClosedSale(spec.terms, live)
+
+
+def _apply_closed(event: Any, state: Auctions, sale: str) -> None:
+    """A closed sale's order steps: paid, then released or cancelled (its lot, archived with the sale,
+    is offered again by loading it in a later sale)."""
+    if isinstance(event, ev.LotReoffered):
+        return
+    closed = state.unsettled[sale]
+    if isinstance(event, ev.OrderPaid):
+        closed.orders[event.order_id] = replace(closed.orders[event.order_id], status="paid")
+    elif isinstance(event, ORDER_CLOSING):
+        del closed.orders[event.order_id]
+        state.settlements.pop(event.order_id, None)
+        _settled(state, event.order_id, SETTLED[type(event)])
+        if not closed.orders:
+            del state.unsettled[sale]
+    else:
+        raise TypeError(f"closed sale {sale} cannot take {type(event).__name__}")
+
+
+def _settled(state: Auctions, order_id: str, status: str) -> None:
+    state.order_sales.pop(order_id, None)
+    state.settled_orders[order_id] = status
 
 
 def _by_sale(events: list[Any]) -> dict[str, list[Any]]:

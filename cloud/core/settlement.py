@@ -21,6 +21,7 @@ from typing import Any
 
 from cloud.core import events as ev
 from cloud.core.arbiter import answer_command
+from cloud.core.catalog import SettlementTerms
 from cloud.core.commands import RunCommand, SettleOrder
 from cloud.core.refusal import Refusal
 from cloud.core.state import AuctionState
@@ -144,25 +145,34 @@ def _release_holds(plan: Postings, s: ev.Settlement, why: str) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One order as a step needs it: its sale, the order, and its settlement (None: no ledger)."""
+    """One order as a step needs it: its sale and the sale's terms, the order, and its settlement (None: no ledger)."""
     sale: str
-    state: AuctionState
+    terms: SettlementTerms
     order: ev.Order
     settlement: ev.Settlement | None
 
 
-def find(house: House, order_id: str) -> Step:
+def find(house: House, order_id: str, status: str, sale: str | None = None) -> Step:
+    """The order, which must be in `sale` (if given) and have `status` (what the step needs): else the
+    refusal says why. A closed sale's settled order is known by its final status only."""
     auctions = house["auction"]
-    sale = auctions.order_sales.get(order_id)
-    if sale is None:
+    owner, settled = auctions.order_sales.get(order_id), auctions.settled_orders.get(order_id)
+    if owner is None and settled is None:
         raise Refusal(Code.UNKNOWN_ORDER, f"order '{order_id}' does not exist")
-    state = auctions.sales[sale]
-    return Step(sale, state, state.orders[order_id], auctions.settlements.get(order_id))
+    if sale is not None and owner != sale:
+        raise Refusal(Code.UNKNOWN_ORDER, f"order '{order_id}' is not in sale {sale}")
+    current = settled if owner is None else auctions.order(order_id).status
+    if current != status:
+        code = Code.ORDER_NOT_PENDING if status == "pending" else Code.ORDER_NOT_PAID
+        raise Refusal(code, f"order {order_id} is {current}" + (", not paid" if status == "paid" else ""))
+    assert owner is not None               # a settled order is released or cancelled: no step takes it
+    live = auctions.sales.get(owner)
+    terms = live.sale.terms if live is not None else auctions.unsettled[owner].terms
+    return Step(owner, terms, auctions.order(order_id), auctions.settlements.get(order_id))
 
 
 def pay(house: House, step: Step, reference: str | None, seq: int, ts: int) -> tuple[list[Any], str]:
     order, s = step.order, step.settlement
-    _require(order, "pending")
     ledger = ledger_of(house)
     if ledger is None or s is None:
         return _in(step.sale, ev.OrderPaid(order.order_id)), f"order {order.order_id} paid"
@@ -187,7 +197,7 @@ def pay(house: House, step: Step, reference: str | None, seq: int, ts: int) -> t
         raise Refusal(Code.REFERENCE_NEEDED, f"the buyer of {order.order_id} has no account: record their bank payment "
                                              "with its reference (./hall orders pay ORDER --reference REF)")
     units = s.units_hold or _hold_units(plan, s)
-    release_after = step.state.sale.terms.release_after_ms  # type: ignore[union-attr]
+    release_after = step.terms.release_after_ms
     paid = dataclasses.replace(s, funds_hold=None, units_hold=units, release_at=ts + release_after)
     total = format_amount(order.total, order.currency)
     notices = [UserNotified(s.buyer, "order", f"Payment of {total} for order {order.order_id} (lot {order.lot}, "
@@ -199,12 +209,11 @@ def pay(house: House, step: Step, reference: str | None, seq: int, ts: int) -> t
 
 def release(house: House, step: Step, how: str, seq: int, ts: int) -> tuple[list[Any], str]:
     order, s = step.order, step.settlement
-    _require(order, "paid")
     ledger = ledger_of(house)
     if ledger is None or s is None:
         return _in(step.sale, ev.OrderReleased(order.order_id, how)), f"order {order.order_id} released"
     money = lambda minor: format_amount(minor, order.currency)  # noqa: E731
-    commission = step.state.sale.terms.commission.of(order.hammer) if s.consignor else order.hammer  # type: ignore[union-attr]
+    commission = step.terms.commission.of(order.hammer) if s.consignor else order.hammer
     payout, net_premium = order.hammer - commission, order.premium - order.discount
     escrow, oid = house_cash("escrow", order.currency), order.order_id
     plan = Postings(ledger, ts)
@@ -232,14 +241,13 @@ def release(house: House, step: Step, how: str, seq: int, ts: int) -> tuple[list
 
 def cancel(house: House, step: Step, reason: str, seq: int, ts: int) -> tuple[list[Any], str]:
     order, s = step.order, step.settlement
-    _require(order, "pending")
     oid, ledger = order.order_id, ledger_of(house)
     plan = Postings(ledger, ts) if ledger is not None else None
     fee, due = 0, 0
     if plan is not None and s is not None:
         _release_holds(plan, s, f"cancelled: {reason}")
         if ts > s.due_at and s.buyer is not None:
-            due = step.state.sale.terms.default_fee.of(order.total)  # type: ignore[union-attr]
+            due = step.terms.default_fee.of(order.total)
             cash = user_cash(s.buyer, order.currency)
             held = ledger.transfers[s.funds_hold].amount if s.funds_hold else 0   # type: ignore[union-attr]
             fee = min(due, ledger.account(cash).available + held)
@@ -260,12 +268,6 @@ def cancel(house: House, step: Step, reason: str, seq: int, ts: int) -> tuple[li
     return events, f"order {oid} cancelled ({reason}); fee charged {money(fee)}; lot {order.lot} offered {again}"
 
 
-def _require(order: ev.Order, status: str) -> None:
-    if order.status != status:
-        code = Code.ORDER_NOT_PENDING if status == "pending" else Code.ORDER_NOT_PAID
-        raise Refusal(code, f"order {order.order_id} is {order.status}" + (", not paid" if status == "paid" else ""))
-
-
 # ---- who asks: the auctioneer, the house desk, the house's clock -------------------------------
 
 def hall_command(house: House, sale: str, command: RunCommand, seq: int, ts: int) -> list[Any]:
@@ -274,9 +276,7 @@ def hall_command(house: House, sale: str, command: RunCommand, seq: int, ts: int
     state = house["auction"].sales[sale]
 
     def run() -> tuple[list[Any], str]:
-        step = find(house, c.order_id or "")
-        if step.sale != sale:
-            raise Refusal(Code.UNKNOWN_ORDER, f"order '{c.order_id}' is not in sale {sale}")
+        step = find(house, c.order_id or "", "pending", sale)
         if c.action == "mark_paid":
             return pay(house, step, None, seq, ts)
         return cancel(house, step, c.text or "cancelled by the house", seq, ts)
@@ -286,7 +286,7 @@ def hall_command(house: House, sale: str, command: RunCommand, seq: int, ts: int
 
 def desk(house: House, command: SettleOrder, seq: int, ts: int) -> tuple[list[Any], str]:
     """The house desk's pay, release or cancel; raises Refusal with the reason."""
-    step = find(house, command.order_id)
+    step = find(house, command.order_id, "paid" if command.action == "release" else "pending")
     if command.action == "pay":
         return pay(house, step, command.reference, seq, ts)
     if command.action == "release":
@@ -298,7 +298,7 @@ def due_releases(house: House, seq: int, ts: int) -> Iterator[Any]:
     """Paid orders whose release period has run out, released by the house's clock."""
     for order_id, s in list(house["auction"].settlements.items()):
         if s.release_at is not None and s.release_at <= ts:
-            events, _ = release(house, find(house, order_id), "the release period ended", seq, ts)
+            events, _ = release(house, find(house, order_id, "paid"), "the release period ended", seq, ts)
             yield from events
 
 

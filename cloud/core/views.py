@@ -1,6 +1,8 @@
 """What the outside sees of the state: the public lot state, an invoice, the post-sale report. Pure."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cloud.core import events as ev
 from cloud.core.state import OPEN_STATUSES, AuctionState, LotRecord
 from shared import messages
@@ -60,11 +62,12 @@ def catalog(state: AuctionState) -> messages.Catalog | None:
     return messages.Catalog(state.sale.sale, state.sale.currency, lots, state.current_lot)
 
 
-def open_orders(sales: dict[str, AuctionState], settlements: dict[str, ev.Settlement], seq: int) -> OpenOrders:
-    """The orders the house desk still has to settle, oldest first (what `./hall orders list` prints)."""
+def open_orders(order: Callable[[str], ev.Order], settlements: dict[str, ev.Settlement], seq: int) -> OpenOrders:
+    """The orders the house desk still has to settle, oldest first (what `./hall orders list` prints);
+    `order` finds a live order by its id, in an open sale or a closed one."""
     lines = []
     for s in list(settlements.values())[:OPEN_ORDERS_LISTED]:
-        o = sales[s.sale].orders[s.order_id]
+        o = order(s.order_id)
         lines.append(OrderLine(o.order_id, s.sale, o.lot, o.title, o.buyer_label, s.buyer, s.consignor, o.currency, o.hammer,
                                o.total, o.status, s.funds_hold is not None, s.due_at, s.release_at))
     return OpenOrders(tuple(lines), len(settlements), seq)

@@ -35,6 +35,10 @@ class Codec:
     def loads(self, text: str) -> Any:
         return self._decoder.decode(text)
 
+    def mention(self, name: str, value: str | int) -> str:
+        """The text a journaled object whose field `name` is `value` holds: to pick rows out unread."""
+        return json.dumps({name: value}, separators=(",", ":"))[1:-1]
+
     def _untagged(self, body: dict[str, Any]) -> Any:
         """json's hook, called innermost object first: a tagged object becomes its dataclass."""
         tag = body.pop("_t", None)

@@ -107,11 +107,13 @@ class Journal:
         for seq, ts, command, events in cursor:
             yield Entry(Stamped(seq, ts, loads(command)), loads(events))
 
-    def events(self, after_seq: int = 0, upto_seq: int | None = None) -> Iterator[Any]:
-        """Only the events, in order: what replay needs (commands are not decoded)."""
+    def events(self, after_seq: int = 0, upto_seq: int | None = None, mentioning: str | None = None) -> Iterator[Any]:
+        """Only the events, in order: what replay needs (commands are not decoded). `mentioning`: only
+        the rows whose journaled text holds it (`Codec.mention`), picked out by SQLite undecoded."""
         loads = self.codec.loads
-        rows = self.conn.execute("SELECT events FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq",
-                                 [after_seq, 2**62 if upto_seq is None else upto_seq])
+        where = "seq > ? AND seq <= ?" + ("" if mentioning is None else " AND instr(events, ?) > 0")
+        rows = self.conn.execute(f"SELECT events FROM journal WHERE {where} ORDER BY seq",
+                                 [after_seq, 2**62 if upto_seq is None else upto_seq, *([] if mentioning is None else [mentioning])])
         for (events,) in rows:
             yield from loads(events)
 

@@ -15,7 +15,7 @@ def test_the_open_orders_read_as_sentences():
     unpaid = d.sold_to("bob", 200 * UNIT, lot="2")
     assert d.settle("pay", held).ok
     auctions = d.house["auction"]
-    listed = json.loads(messages.encode(open_orders(auctions.sales, auctions.settlements, d.seq)))
+    listed = json.loads(messages.encode(open_orders(auctions.order, auctions.settlements, d.seq)))
     text = render_open(listed).splitlines()
     assert text[0] == f"2 open orders (as of seq {d.seq}):"
     assert text[1].startswith(f"  {held}  lot 1 ") and "125 HKD  paid, in escrow; released by " in text[1] and text[1].endswith("consignor carol")
