@@ -132,9 +132,9 @@ FEES = MarketPolicy()          # the all-in cost the collector's page shows befo
 COLLECTOR_TOPICS = {
     "kind_market": topics.KIND_MARKET, "depth": topics.MARKET_DEPTH, "tape": topics.MARKET_TAPE, "clock": topics.MARKET_CLOCK,
     "issue": topics.MARKET_ISSUE, "statement": topics.USER_STATEMENT, "holdings": topics.USER_HOLDINGS,
-    "notice": topics.USER_NOTICE, "orders": topics.USER_ORDERS, "result": topics.BIDDER_RESULT, "pin": topics.BIDDER_PIN,
+    "notice": topics.USER_NOTICE, "orders": topics.USER_ORDERS, "result": topics.BIDDER_RESULT,
     "order": topics.BIDDER_ORDER, "cancel": topics.BIDDER_CANCEL, "amend": topics.BIDDER_AMEND, "clock_cmd": topics.BIDDER_CLOCK,
-    "apply": topics.BIDDER_APPLY, "presence": topics.BIDDER_PRESENCE,
+    "apply": topics.BIDDER_APPLY,
 }
 
 
