@@ -16,6 +16,7 @@ from cloud.custody import events as custody_ev
 from cloud.kernel.domain import House
 from cloud.ledger import events as ledger_ev
 from cloud.ledger.accounts import parse
+from cloud.marketdata.figures import Figures
 from cloud.market import events as market_ev
 from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between, from_trades, house_estimate
 from shared.backoffice import STAMP_GRADES, KindSpec
@@ -62,12 +63,7 @@ class ValueAt:
 @dataclass
 class KindMarket:
     trades: list[TradeRecord] = field(default_factory=list)
-    count: int = 0                # unit-priced trades (group lots not counted)
-    volume: int = 0               # units
-    notional: int = 0             # Σ quantity × price
-    high: int | None = None
-    low: int | None = None
-    last: int | None = None
+    figures: Figures = field(default_factory=Figures)         # the unit-priced trades' counts, sums and extremes
     unsold: list[Unsold] = field(default_factory=list)
     value: Assessed = field(default_factory=lambda: house_estimate(None))
     history: list[ValueAt] = field(default_factory=list)
@@ -121,29 +117,15 @@ def valuation(house: House, kind: str) -> int | None:
 def record(state: MarketDataState, kind: str, trade: TradeRecord) -> None:
     market = state.kind(kind)
     market.trades.append(trade)
-    if trade.priced:
-        count(market, trade)
+    market.figures.add(trade)
     revalue(state, kind, trade.ts, trade.number, always=True)
-
-
-def count(market: KindMarket, trade: TradeRecord) -> None:
-    market.count += 1
-    market.volume += trade.quantity
-    market.notional += trade.quantity * trade.price
-    market.high = trade.price if market.high is None else max(market.high, trade.price)
-    market.low = trade.price if market.low is None else min(market.low, trade.price)
-    market.last = trade.price
 
 
 def cancel(state: MarketDataState, kind: str, number: int, reason: str) -> None:
     """A hall sale undone after its hammer: kept on the record as cancelled, the figures counted again without it."""
     market = state.kind(kind)
     market.trades = [replace(t, cancelled=reason) if t.number == number else t for t in market.trades]
-    market.count = market.volume = market.notional = 0
-    market.high = market.low = market.last = None
-    for trade in market.trades:
-        if trade.priced:
-            count(market, trade)
+    market.figures = Figures.of(market.trades)
     revalue(state, kind, state.now, 0, always=True)
 
 

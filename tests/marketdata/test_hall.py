@@ -27,7 +27,7 @@ def test_a_hammered_catalog_lot_is_a_trade_of_its_kind_and_a_passed_one_is_unsol
     order = d.state.orders[d.state.lots["1"].order_id]
     assert (trade.channel, trade.quantity, trade.price, trade.group, trade.reference) == ("hall", 1, 120 * UNIT, False, f"{d.sale}/1")
     assert trade.premium == order.premium > 0 and trade.ts == hammered_at
-    assert data.kinds[DRAGON.kind].value.value == 120 * UNIT and data.kinds[DRAGON.kind].last == 120 * UNIT
+    assert data.kinds[DRAGON.kind].value.value == 120 * UNIT and data.kinds[DRAGON.kind].figures.last == 120 * UNIT
     assert d.command("open_lot", lot="2").ok and d.command("pass", text="no bids").ok
     (unsold,) = data.kinds[PENNY_BLACK.kind].unsold
     assert (unsold.channel, unsold.quantity, unsold.reason, unsold.reference) == ("hall", 1, "no bids", f"{d.sale}/2")
@@ -48,7 +48,7 @@ def test_a_group_lot_is_recorded_whole_and_left_out_of_the_figures_and_the_value
     market = d.house["marketdata"].kinds[DRAGON.kind]
     (trade,) = market.trades
     assert (trade.quantity, trade.price, trade.group) == (5, 500 * UNIT, True)
-    assert market.count == 0 and market.last is None and market.value.source == "none"
+    assert market.figures.since(0).trades == 0 and market.figures.last is None and market.value.source == "none"
 
 
 def test_a_reopened_lot_leaves_its_hammer_on_the_record_as_cancelled_and_the_next_hammer_counts():
@@ -58,9 +58,9 @@ def test_a_reopened_lot_leaves_its_hammer_on_the_record_as_cancelled_and_the_nex
     market = d.house["marketdata"].kinds[DRAGON.kind]
     (first,) = market.trades
     assert first.cancelled and not first.priced
-    assert (market.count, market.last, market.value.source) == (0, None, "none")
+    assert (market.figures.since(0).trades, market.figures.last, market.value.source) == (0, None, "none")
     assert d.command("hammer").ok                                    # the leader's bid stands: hammered again
     assert [t.cancelled == "" for t in market.trades] == [False, True]
-    assert (market.count, market.last, market.value.value) == (1, 120 * UNIT, 120 * UNIT)
+    assert (market.figures.since(0).trades, market.figures.last, market.value.value) == (1, 120 * UNIT, 120 * UNIT)
     assert [v.assessed.source for v in market.history] == ["trades", "none", "trades"]
     assert d.replayed()["marketdata"] == d.house["marketdata"]
