@@ -28,16 +28,16 @@ from shared.dutch import clock_price
 
 
 def price_at(clock: Clock, ts: int) -> int:
-    return clock_price(clock.segment_top, clock.floor, max(1, clock.ends_at - clock.segment_start), clock.schedule,
-                       clock.step_ms, ts - clock.segment_start)
+    return clock_price(clock.segment_top, clock.terms.floor, max(1, clock.terms.ends_at - clock.segment_start), clock.terms.schedule,
+                       clock.terms.step_ms, ts - clock.segment_start)
 
 
 def withdraws_at(clock: Clock) -> int:
     """When the price reaches the floor: the end for a linear fall, the last step for steps."""
-    if clock.schedule == "steps":
-        duration = clock.ends_at - clock.segment_start
-        return min(clock.ends_at, clock.segment_start + max(1, duration // clock.step_ms) * clock.step_ms)
-    return clock.ends_at
+    if clock.terms.schedule == "steps":
+        duration = clock.terms.ends_at - clock.segment_start
+        return min(clock.terms.ends_at, clock.segment_start + max(1, duration // clock.terms.step_ms) * clock.terms.step_ms)
+    return clock.terms.ends_at
 
 
 def list_clock(house: House, state: MarketState, policy: MarketPolicy, c: cmd.ListClock, seq: int, ts: int) -> list[Any]:
@@ -71,42 +71,42 @@ def accept(house: House, state: MarketState, policy: MarketPolicy, c: cmd.Accept
         clock = state.clocks.get(c.clock_id)
         if clock is None:
             raise Refusal(Code.UNKNOWN_CLOCK, f"there is no clock {c.clock_id}")
-        if ts < clock.starts_at:
-            raise Refusal(Code.CLOCK_NOT_STARTED, f"clock {c.clock_id} starts at {clock.starts_at} "
+        if ts < clock.terms.starts_at:
+            raise Refusal(Code.CLOCK_NOT_STARTED, f"clock {c.clock_id} starts at {clock.terms.starts_at} "
                                                   f"(the house's clock reads {ts})")
         if clock.status in ("sold", "withdrawn") or ts >= withdraws_at(clock):
             how = "sold out" if clock.status == "sold" else "at its floor: the rest is withdrawn"
             raise Refusal(Code.CLOCK_LATE, f"late: clock {c.clock_id} has ended ({how})")
-        if c.account == clock.account:
+        if c.account == clock.terms.account:
             raise Refusal(Code.SELF_TRADE, "this is your own clock")
-        smallest = min(clock.minimum, clock.remaining)
+        smallest = min(clock.terms.minimum, clock.remaining)
         if c.quantity < smallest:
             raise Refusal(Code.BELOW_MINIMUM, f"buy at least {smallest} on clock {c.clock_id}")
         if c.quantity > clock.remaining:
             raise Refusal(Code.ABOVE_REMAINING, f"only {clock.remaining} are left on clock {c.clock_id}")
         now = price_at(clock, ts)
         if c.price < now:
-            raise Refusal(Code.BELOW_CLOCK, f"the clock is at {amount_of(now, clock.currency)}, "
-                                            f"above your {amount_of(c.price, clock.currency)}")
+            raise Refusal(Code.BELOW_CLOCK, f"the clock is at {amount_of(now, clock.terms.currency)}, "
+                                            f"above your {amount_of(c.price, clock.terms.currency)}")
         if c.price > clock.segment_top:
-            raise Refusal(Code.BAD_VALUE, f"{amount_of(c.price, clock.currency)} is above where the clock fell from "
-                                          f"({amount_of(clock.segment_top, clock.currency)})")
-        maker_bps, taker_bps = fees_for(state, policy, clock.kind, kind_spec(house, clock.kind).category)
+            raise Refusal(Code.BAD_VALUE, f"{amount_of(c.price, clock.terms.currency)} is above where the clock fell from "
+                                          f"({amount_of(clock.segment_top, clock.terms.currency)})")
+        maker_bps, taker_bps = fees_for(state, policy, clock.terms.kind, kind_spec(house, clock.terms.kind).category)
         plan, ids = Postings(house["ledger"], ts), TransferIds(seq)
         reference = f"clock {c.clock_id}"
-        buyer_hold = hold_for(plan, ids, "buy", c.account, clock.kind, clock.currency, c.price, c.quantity, taker_bps, reference)
+        buyer_hold = hold_for(plan, ids, "buy", c.account, clock.terms.kind, clock.terms.currency, c.price, c.quantity, taker_bps, reference)
         buyer = Side(c.account, buyer_hold, c.price, 0, taker_bps, taker_bps)
-        seller = Side(clock.account, clock.hold, clock.floor, clock.remaining - c.quantity, maker_bps, 0)
-        buyer_fee, seller_fee, _, seller_hold = settle(plan, ids, clock.kind, clock.currency, buyer, seller, c.quantity,
+        seller = Side(clock.terms.account, clock.hold, clock.terms.floor, clock.remaining - c.quantity, maker_bps, 0)
+        buyer_fee, seller_fee, _, seller_hold = settle(plan, ids, clock.terms.kind, clock.terms.currency, buyer, seller, c.quantity,
                                                        c.price, reference)
         cost = c.price * c.quantity + buyer_fee
         left = clock.remaining - c.quantity
-        told = UserNotified(clock.account, "market", f"Clock {c.clock_id}: {c.quantity} {clock.kind} sold at "
-                            f"{amount_of(c.price, clock.currency)} each ({left} left).", seq)
+        told = UserNotified(clock.terms.account, "market", f"Clock {c.clock_id}: {c.quantity} {clock.terms.kind} sold at "
+                            f"{amount_of(c.price, clock.terms.currency)} each ({left} left).", seq)
         return Outcome([*plan.events(), ev.ClockBought(c.clock_id, c.account, c.quantity, c.price, buyer_fee, seller_fee,
                                                        seller_hold, seq, ts), told],
-                       f"you stopped clock {c.clock_id}: {c.quantity} {clock.kind} at {amount_of(c.price, clock.currency)} "
-                       f"for {amount_of(cost, clock.currency)} all-in (fee {amount_of(buyer_fee, clock.currency)})",
+                       f"you stopped clock {c.clock_id}: {c.quantity} {clock.terms.kind} at {amount_of(c.price, clock.terms.currency)} "
+                       f"for {amount_of(cost, clock.terms.currency)} all-in (fee {amount_of(buyer_fee, clock.terms.currency)})",
                        c.quantity, 0, cost, buyer_fee)
     return answered_once(state, f"accept:{c.account}/{c.accept_id}", c.accept_id, c.account, seq, decide)
 
@@ -115,17 +115,17 @@ def tick(state: MarketState, plan: Postings, ids: TransferIds, seq: int, ts: int
     """Clocks reaching their start time start; clocks reaching their floor or end withdraw what is left."""
     out: list[Any] = []
     for clock in (state.clocks[c] for c in state.live_clocks):
-        if clock.status == "scheduled" and clock.starts_at <= ts < withdraws_at(clock):
-            out.append(ev.ClockStarted(clock.clock_id))
+        if clock.status == "scheduled" and clock.terms.starts_at <= ts < withdraws_at(clock):
+            out.append(ev.ClockStarted(clock.terms.clock_id))
         elif withdraws_at(clock) <= ts:
-            plan.void(ids(), clock.hold, f"clock {clock.clock_id} withdrawn")
-            out += [ev.ClockWithdrawn(clock.clock_id),
-                    UserNotified(clock.account, "market", f"Clock {clock.clock_id} reached its floor: the {clock.remaining} "
-                                 f"{clock.kind} left are withdrawn and yours again.", seq)]
+            plan.void(ids(), clock.hold, f"clock {clock.terms.clock_id} withdrawn")
+            out += [ev.ClockWithdrawn(clock.terms.clock_id),
+                    UserNotified(clock.terms.account, "market", f"Clock {clock.terms.clock_id} reached its floor: the {clock.remaining} "
+                                 f"{clock.terms.kind} left are withdrawn and yours again.", seq)]
     return out
 
 
 def deadline(state: MarketState) -> int | None:
-    due = [clock.starts_at if clock.status == "scheduled" and clock.starts_at < withdraws_at(clock) else withdraws_at(clock)
+    due = [clock.terms.starts_at if clock.status == "scheduled" and clock.terms.starts_at < withdraws_at(clock) else withdraws_at(clock)
            for clock in (state.clocks[c] for c in state.live_clocks)]
     return min(due, default=None)

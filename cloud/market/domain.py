@@ -89,10 +89,12 @@ class MarketDomain:
 
     def settled(self, house: House, events: list[Any], seq: int, ts: int) -> list[Publication]:
         """Public market data changed by a batch: depth (when it changed), the tape, clocks, issues; each changed order
-        on its owner's retained topic (cleared when it closed)."""
+        on its owner's retained topic (cleared when it closed, unless it was placed in this batch: never shown, a
+        crossing order that filled at once costs no publication)."""
         state: MarketState = house[self.name]
         kinds: dict[str, None] = {}
         orders: dict[str, None] = {}
+        placed: set[str] = set()
         clock_ids: dict[str, None] = {}
         issue_ids: dict[str, None] = {}
         out = []
@@ -102,7 +104,7 @@ class MarketDomain:
                                    wire.Trade(event.kind, event.quantity, event.price, self.policy.currency, event.aggressor,
                                               event.seq, event.ts), retain=False))
             if isinstance(event, ev.ClockBought):
-                kind = state.clocks[event.clock_id].kind
+                kind = state.clocks[event.clock_id].terms.kind
                 out.append(_public(topics.MARKET_TAPE.format(kind=kind), wire.Trade(kind, event.quantity, event.price,
                                    self.policy.currency, "clock", event.seq, event.ts), retain=False))
             if isinstance(event, (ev.HaltSet, ev.HoursSet)):
@@ -111,6 +113,8 @@ class MarketDomain:
                 kinds[event.kind] = None
             elif isinstance(event, (ev.OrderAccepted, ev.OrderWaits)):
                 orders[event.key] = None
+                if isinstance(event, ev.OrderAccepted):
+                    placed.add(event.key)
             elif isinstance(event, BOOK_EVENTS):
                 kinds[event.kind] = None
                 orders.update(dict.fromkeys((event.taker, event.maker) if isinstance(event, ev.Traded) else (event.key,)))
@@ -127,8 +131,10 @@ class MarketDomain:
         out += [_public(topics.MARKET_CLOCK.format(clock=c), views.clock_state(state, c, seq)) for c in clock_ids]
         out += [_public(topics.MARKET_ISSUE.format(issue=i), views.issue_state(state, i, seq)) for i in issue_ids]
         for key in orders:
-            account, order_id = key.split("/", 1)
             shown = views.open_order(state, key)
+            if shown is None and key in placed:
+                continue
+            account, order_id = key.split("/", 1)
             topic = topics.USER_ORDERS.format(account=account, order=order_id)
             out.append(_public(topic, shown) if shown else Publication(topic, b"", retain=True))    # closed: cleared
         return out

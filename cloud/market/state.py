@@ -31,48 +31,49 @@ class MarketOrder:
 
 @dataclass
 class Book:
-    """One kind's resting orders: per price a queue of order keys in time order, and the prices sorted."""
-    bids: dict[int, list[str]] = field(default_factory=dict)
-    asks: dict[int, list[str]] = field(default_factory=dict)
+    """One kind's resting orders: per price a queue of order keys in time order (a dict, so an order
+    leaves from anywhere in the queue at once) and the units open there (what the depth shows, kept as
+    orders rest, fill and leave: never summed over a queue), and the prices sorted."""
+    bids: dict[int, dict[str, None]] = field(default_factory=dict)
+    asks: dict[int, dict[str, None]] = field(default_factory=dict)
     bid_prices: list[int] = field(default_factory=list)     # ascending: the best bid is the last
     ask_prices: list[int] = field(default_factory=list)     # ascending: the best ask is the first
+    bid_units: dict[int, int] = field(default_factory=dict)
+    ask_units: dict[int, int] = field(default_factory=dict)
 
-    def side(self, side: str) -> tuple[dict[int, list[str]], list[int]]:
-        return (self.bids, self.bid_prices) if side == "buy" else (self.asks, self.ask_prices)
+    def side(self, side: str) -> tuple[dict[int, dict[str, None]], list[int], dict[int, int]]:
+        return (self.bids, self.bid_prices, self.bid_units) if side == "buy" else (self.asks, self.ask_prices, self.ask_units)
 
     def add(self, order: MarketOrder) -> None:
-        levels, prices = self.side(order.side)
+        levels, prices, units = self.side(order.side)
         queue = levels.get(order.price)
         if queue is None:
-            queue = levels[order.price] = []
+            queue = levels[order.price] = {}
+            units[order.price] = 0
             bisect.insort(prices, order.price)
-        queue.append(order.key)
+        queue[order.key] = None
+        units[order.price] += order.remaining
+
+    def reduce(self, order: MarketOrder, by: int) -> None:
+        """A resting order's open units fell by `by` (a fill, or an amend that keeps its place)."""
+        self.side(order.side)[2][order.price] -= by
 
     def remove(self, order: MarketOrder) -> None:
-        levels, prices = self.side(order.side)
+        levels, prices, units = self.side(order.side)
         queue = levels[order.price]
-        queue.remove(order.key)
-        if not queue:
-            del levels[order.price]
+        del queue[order.key]
+        if queue:
+            units[order.price] -= order.remaining
+        else:
+            del levels[order.price], units[order.price]
             del prices[bisect.bisect_left(prices, order.price)]
 
 
 @dataclass
 class Clock:
-    clock_id: str
-    account: str
-    kind: str
-    currency: str
-    total: int
-    minimum: int
-    top: int
-    floor: int
-    starts_at: int
-    ends_at: int
-    schedule: str
-    step_ms: int
-    restart: str
-    hold: str
+    """A listed clock: its terms as listed, and what has happened since."""
+    terms: ev.ClockListed
+    hold: str                     # the seller's hold on what is left
     remaining: int
     segment_top: int              # the price the current fall started from
     segment_start: int            # and when
@@ -145,6 +146,8 @@ def _(e: ev.Traded, s: MarketState) -> None:
     for key, hold in ((e.maker, e.maker_hold), (e.taker, e.taker_hold)):
         order = s.orders[key]
         order.remaining -= e.quantity
+        if order.status == "resting":
+            s.books[order.kind].reduce(order, e.quantity)
         order.hold = hold
         if order.remaining == 0:
             _close(s, order, "filled")
@@ -168,6 +171,8 @@ def _(e: ev.OrderEnded, s: MarketState) -> None:
 @apply.register
 def _(e: ev.OrderReduced, s: MarketState) -> None:
     order = s.orders[e.key]
+    if order.status == "resting":
+        s.books[order.kind].reduce(order, order.remaining - e.remaining)
     order.remaining, order.hold = e.remaining, e.hold
 
 
@@ -183,8 +188,7 @@ def _close(s: MarketState, order: MarketOrder, reason: str) -> None:
 
 @apply.register
 def _(e: ev.ClockListed, s: MarketState) -> None:
-    s.clocks[e.clock_id] = Clock(e.clock_id, e.account, e.kind, e.currency, e.quantity, e.minimum, e.top, e.floor,
-                                 e.starts_at, e.ends_at, e.schedule, e.step_ms, e.restart, e.hold, e.quantity, e.top, e.starts_at)
+    s.clocks[e.clock_id] = Clock(e, e.hold, e.quantity, e.top, e.starts_at)
     s.live_clocks[e.clock_id] = None
 
 
@@ -196,14 +200,14 @@ def _(e: ev.ClockStarted, s: MarketState) -> None:
 @apply.register
 def _(e: ev.ClockBought, s: MarketState) -> None:
     clock = s.clocks[e.clock_id]
-    s.last_price[clock.kind] = e.price
+    s.last_price[clock.terms.kind] = e.price
     clock.remaining -= e.quantity
     clock.hold = e.hold
     clock.stops.append((e.quantity, e.price, e.ts))
     clock.status = "sold" if clock.remaining == 0 else "running"
     if clock.status == "sold":
         del s.live_clocks[e.clock_id]
-    clock.segment_top = e.price if clock.restart == "resume" else clock.top
+    clock.segment_top = e.price if clock.terms.restart == "resume" else clock.terms.top
     clock.segment_start = e.ts
 
 

@@ -2,6 +2,7 @@
 user's open orders, and the notice each party of a fill reads."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import islice
 
 from cloud.identity.domain import identity
@@ -17,20 +18,20 @@ from shared import market as wire
 def depth(house: House, state: MarketState, policy: MarketPolicy, kind: str, seq: int, ts: int) -> wire.Depth:
     book = state.book(kind)
 
-    def levels(side: dict[int, list[str]], prices) -> tuple[wire.Level, ...]:
-        return tuple(wire.Level(p, sum(state.orders[k].remaining for k in side[p]), len(side[p]))
-                     for p in islice(prices, policy.depth_levels))
+    def levels(side: dict[int, dict[str, None]], prices: Iterable[int], units: dict[int, int]) -> tuple[wire.Level, ...]:
+        return tuple(wire.Level(p, units[p], len(side[p])) for p in islice(prices, policy.depth_levels))
     category = house["custody"].kinds[kind].category
     opens, closes = state.hours.get(category, (None, None))
-    return wire.Depth(kind, policy.currency, book_status(state, kind, category, ts), levels(book.bids, reversed(book.bid_prices)),
-                      levels(book.asks, book.ask_prices), state.last_price.get(kind), reference_price(house, kind), seq,
-                      opens, closes)
+    return wire.Depth(kind, policy.currency, book_status(state, kind, category, ts),
+                      levels(book.bids, reversed(book.bid_prices), book.bid_units), levels(book.asks, book.ask_prices, book.ask_units),
+                      state.last_price.get(kind), reference_price(house, kind), seq, opens, closes)
 
 
 def clock_state(state: MarketState, clock_id: str, seq: int) -> wire.ClockState:
     c = state.clocks[clock_id]
-    return wire.ClockState(c.clock_id, c.kind, c.status, c.currency, c.top, c.floor, c.segment_top, c.segment_start, c.ends_at,
-                           withdraws_at(c), c.schedule, c.step_ms, c.restart, c.total, c.remaining, c.minimum,
+    t = c.terms
+    return wire.ClockState(t.clock_id, t.kind, c.status, t.currency, t.top, t.floor, c.segment_top, c.segment_start, t.ends_at,
+                           withdraws_at(c), t.schedule, t.step_ms, t.restart, t.quantity, c.remaining, t.minimum,
                            tuple(wire.ClockStop(*stop) for stop in c.stops), seq)
 
 

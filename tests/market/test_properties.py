@@ -51,7 +51,7 @@ def run(m: Market, step: tuple, n: int) -> None:
         live = list(m.market.live_clocks)
         if live:
             clock = m.market.clocks[live[which % len(live)]]
-            m.send(cmd.AcceptClock(user, f"a{n}", clock.clock_id, quantity, price_at(clock, m.ts + 10)))
+            m.send(cmd.AcceptClock(user, f"a{n}", clock.terms.clock_id, quantity, price_at(clock, m.ts + 10)))
     else:
         m.send(Tick(), step[1])
 
@@ -68,7 +68,7 @@ def check(m: Market) -> None:
     assert sum(m.cash(u)[0] for u in USERS) + fees.balance == CASH * len(USERS)             # money conserved
     assert escrow.balance == 0
     for c in market.clocks.values():                                                          # a clock holds what is left
-        assert (c.hold in ledger.open_pending and ledger.transfers[c.hold].amount == c.remaining) if c.clock_id in market.live_clocks \
+        assert (c.hold in ledger.open_pending and ledger.transfers[c.hold].amount == c.remaining) if c.terms.clock_id in market.live_clocks \
             else c.hold not in ledger.open_pending
     for order in market.orders.values():                                                      # holds exact
         held = ledger.transfers[order.hold]
@@ -79,6 +79,8 @@ def check(m: Market) -> None:
     if book.bid_prices and book.ask_prices:
         assert book.bid_prices[-1] < book.ask_prices[0]                                       # never crossed at rest
     assert sorted(book.bid_prices) == book.bid_prices and sorted(book.ask_prices) == book.ask_prices
+    for levels, units in ((book.bids, book.bid_units), (book.asks, book.ask_units)):                # the depth's units, kept
+        assert units == {p: sum(market.orders[k].remaining for k in queue) for p, queue in levels.items()}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
