@@ -18,7 +18,7 @@ from cloud.ledger import events as ledger_ev
 from cloud.ledger.accounts import parse
 from cloud.marketdata.figures import Figures
 from cloud.market import events as market_ev
-from cloud.marketdata.valuation import Assessed, Priced, ValuationRules, between, from_trades, house_estimate
+from cloud.marketdata.valuation import Assessed, ValuationRules, between, from_trades, house_estimate
 from shared.backoffice import STAMP_GRADES, KindSpec
 
 NAME = "marketdata"
@@ -154,8 +154,9 @@ def _assess(state: MarketDataState, kind: str, ts: int, number: int, always: boo
 
 def own_value(state: MarketDataState, market: KindMarket, ts: int) -> Assessed | None:
     """From the window's worth of the latest unit-priced trades (read from the end: the cost stays flat)."""
-    latest = islice((Priced(t.ts, t.quantity, t.price) for t in reversed(market.trades) if t.priced), state.rules.window)
-    return from_trades(list(latest)[::-1], ts, state.rules)
+    latest = list(islice((t for t in reversed(market.trades) if t.priced), state.rules.window))
+    latest.reverse()
+    return from_trades(latest, ts, state.rules)
 
 
 def interpolated(state: MarketDataState, kind: str) -> Assessed | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 SCALE = 1 << 16
 DAY_MS = 86_400_000
@@ -29,9 +30,19 @@ class ValuationRules:
     medium_at: int = 4
 
 
+class Trade(Protocol):
+    """A trade as the formula sees it: when, how many units, at what unit price (a recorded trade is one)."""
+    @property
+    def ts(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def price(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Priced:
-    """A trade as the formula sees it: when, how many units, at what unit price."""
+    """A trade given by its three figures alone."""
     ts: int
     quantity: int
     price: int
@@ -60,7 +71,7 @@ def in_band(price: int, median: int, band_percent: int) -> bool:
     return median * 100 <= price * band_percent and price * 100 <= median * band_percent
 
 
-def from_trades(trades: Sequence[Priced], now: int, rules: ValuationRules) -> Assessed | None:
+def from_trades(trades: Sequence[Trade], now: int, rules: ValuationRules) -> Assessed | None:
     """The value of a kind from its own trades (the window's, in time order), or None without any."""
     window = trades[-rules.window:]
     if not window:
