@@ -12,6 +12,7 @@ bank's accounts are the other sides and carry no such limit.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -54,8 +55,10 @@ class Owner:
     ledger: str
 
 
+@functools.lru_cache(maxsize=65_536)
 def parse(name: str) -> Owner:
-    """The owner and ledger of a well-formed account name; Refusal(BAD_ACCOUNT) otherwise."""
+    """The owner and ledger of a well-formed account name; Refusal(BAD_ACCOUNT) otherwise. Remembered
+    (a refusal is not): the market data reads the owners of both accounts of every units transfer."""
     parts = name.split(":")
     if len(parts) == 4 and parts[0] == "user" and all(_SEGMENT.fullmatch(p) for p in parts[1:]):
         if parts[2] == "cash" and parts[3] in MINOR_DIGITS:
