@@ -46,6 +46,7 @@
     }
     $("register-answer").textContent = answer.message;
     $("register-answer").className = answer.status === "ok" ? "accepted" : "error";
+    if (answer.status === "ok") $("reg-password").value = $("reg-pin").value = "";   // secrets do not linger in the form
   }
 
   function base64(file) {
@@ -69,6 +70,7 @@
     conn.client.subscribe(t.video, { qos: 0 });
     for (const account of state.asked) conn.client.subscribe(topic("avatar", account), { qos: 1 });
     $("sale-room").hidden = false;
+    $("register").hidden = $("register-link").hidden = true;              // logged in: registering is done
   }
 
   function received(name, payload) {

@@ -172,6 +172,7 @@ def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(c
         page.set_input_files("#reg-avatar", str(avatar))
         page.click("#register button[type=submit]")
         expect(page.locator("#register-answer")).to_have_text("account carol registered: awaiting approval", timeout=15_000)
+        assert page.input_value("#reg-password") == "" and page.input_value("#reg-pin") == ""   # no secret lingers in the form
 
         page.fill("#account", "carol")
         page.fill("#password", "carol-secret")                    # no broker login before the house approves
@@ -184,6 +185,7 @@ def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(c
         desk.close()
         page.click("#login button[type=submit]")                  # approved: the login works (the broker reloaded)
         expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
+        expect(page.locator("#register")).to_be_hidden()                # logged in: registering is done
         page.fill("#pin", "5555")
         page.click("#pin-form button")
         expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")
