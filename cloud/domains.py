@@ -16,7 +16,7 @@ from cloud.identity.rules import IdentityPolicy
 from cloud.kernel import domain as kernel_domain
 from cloud.kernel.codec import Codec
 from cloud.kernel.domain import Domain, House
-from cloud.kernel.store import Journal
+from cloud.kernel.pgstore import open_reader
 from cloud.ledger.domain import LedgerDomain
 from cloud.market.domain import MarketDomain, MarketPolicy
 from cloud.marketdata.domain import MarketDataDomain, MarketDataPolicy
@@ -39,7 +39,7 @@ def house_codec(house: House) -> Codec:
 def read_house(journal_path: str | Path, config: Config | None = None) -> House:
     """The house a journal describes (newest valid snapshot + the rest), for reports, tools and tests."""
     house = new_house(config or Config())
-    journal = Journal.resume(journal_path, house_codec(house))
+    journal = open_reader(journal_path, house_codec(house))
     try:
         journal.load(house)
     finally:
@@ -52,7 +52,7 @@ def sale_records(journal_path: str | Path, sale: str | None = None, config: Conf
     they were loaded: a closed sale leaves the live state, so reports read it here. Its bidders'
     names are the house's accounts as they are now."""
     house = read_house(journal_path, config)
-    journal = Journal.resume(journal_path, house_codec(house))
+    journal = open_reader(journal_path, house_codec(house))
     sales: dict[str, AuctionState] = {}
     try:
         for event in journal.events(mentioning=None if sale is None else journal.codec.mention("sale", sale)):

@@ -209,10 +209,12 @@ class PgJournal:
         for seq, ts, command, events in rows:
             yield Entry(Stamped(seq, ts, loads(command)), loads(events))
 
-    def events(self, after_seq: int = 0, upto_seq: int | None = None) -> Iterator[Any]:
+    def events(self, after_seq: int = 0, upto_seq: int | None = None, mentioning: str | None = None) -> Iterator[Any]:
+        """As the SQLite journal's: `mentioning` picks rows by their journaled text, undecoded."""
         loads = self.codec.loads
-        rows = self.conn.cursor().stream("SELECT events FROM journal WHERE house = %s AND seq > %s AND seq <= %s ORDER BY seq",
-                                         [self.house, after_seq, 2**62 if upto_seq is None else upto_seq])
+        where = "house = %s AND seq > %s AND seq <= %s" + ("" if mentioning is None else " AND strpos(events, %s) > 0")
+        rows = self.conn.cursor().stream(f"SELECT events FROM journal WHERE {where} ORDER BY seq",
+                                         [self.house, after_seq, 2**62 if upto_seq is None else upto_seq, *([] if mentioning is None else [mentioning])])
         for (events,) in rows:                                     # row by row: a long journal is never held whole
             yield from loads(events)
 

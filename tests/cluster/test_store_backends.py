@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from cloud.backup import main as backup_main
-from cloud.domains import house_codec
+from cloud.domains import house_codec, read_house, sale_records
 from cloud.kernel.domain import House
 from cloud.kernel.pgstore import PgJournal
 from cloud.kernel.store import Journal, JournalError
@@ -66,7 +66,7 @@ def test_a_postgresql_house_is_created_once_and_resumed_ever_after(postgres):
     journal.close()
 
 
-def test_a_running_postgresql_house_is_backed_up_without_its_lease_into_a_sqlite_journal(postgres, pg_backend, monkeypatch, tmp_path, capsys):
+def test_a_running_postgresql_house_is_backed_up_and_reported_on_without_its_lease(postgres, pg_backend, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(test_store, "Journal", pg_backend)
     d = busy_sale()
     engine = engine_over(tmp_path, d, snapshot_every=7)                # the owner, holding the lease
@@ -77,6 +77,11 @@ def test_a_running_postgresql_house_is_backed_up_without_its_lease_into_a_sqlite
         house = House(d.house.domains)
         Journal.resume(tmp_path / "copy.sqlite3", house_codec(house)).load(house)
         assert house.state_hash() == engine.state_hash()
+        location = pg_backend.location(tmp_path / "house.sqlite3")                   # reports read it where it lives
+        assert read_house(location).state_hash() == read_house(tmp_path / "copy.sqlite3").state_hash()
+        sales = set(sale_records(location))
+        assert sales == set(sale_records(tmp_path / "copy.sqlite3")) != set()
+        assert all(set(sale_records(location, sale)) == {sale} for sale in sales)
         with psycopg.connect(postgres.dsn) as db:                      # the backup took nothing from the owner
             assert db.execute("SELECT owner, epoch FROM lease WHERE house = %s", [journal.house]).fetchone() == (journal.owner, journal.epoch)
     finally:
