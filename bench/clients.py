@@ -14,7 +14,7 @@ from typing import Any
 from cloud.broker import Broker
 from shared import messages, topics
 from shared.messages import encode
-from shared.mqtt import connect_and_wait, make_client
+from shared.mqtt import connect_and_wait, make_client, subscribe_and_wait
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PIN = "1111"
@@ -33,9 +33,8 @@ class Peer:
         self.client = make_client()
         self.client.on_message = lambda c, u, m: self.received.put(m.payload)
         connect_and_wait(self.client, broker.host, broker.port)
-        for f in filters:
-            self.client.subscribe(f, 1)
-        time.sleep(0.1)
+        if filters:
+            subscribe_and_wait(self.client, [(f, 1) for f in filters])
 
     def next(self, timeout: float = 10, **match: Any) -> dict[str, Any]:
         """The next received message whose fields equal `match` (others are dropped)."""

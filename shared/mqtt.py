@@ -85,3 +85,31 @@ def exit_if_network_dies(client: mqtt.Client) -> threading.Event:
 
     threading.Thread(target=watch, name="mqtt-watchdog", daemon=True).start()
     return stopping
+
+
+def subscribe_and_wait(client: mqtt.Client, filters: list[tuple[str, int]], timeout: float = 20.0) -> list[int]:
+    """Subscribe and block until the broker's SUBACK; returns each filter's granted QoS (128: refused).
+    Mosquitto grants at once, but a NATS cluster only once each QoS 1 subscription's replicated
+    consumer exists (~0.1 s a filter): a message published before then never reaches this client."""
+    granted: dict[int, list[int]] = {}
+    answered = threading.Condition()
+    previous = client.on_subscribe
+
+    def on_subscribe(c: mqtt.Client, userdata: Any, mid: int, codes: Any, properties: Any) -> None:
+        if previous:
+            previous(c, userdata, mid, codes, properties)
+        with answered:
+            granted[mid] = [code.value for code in codes]
+            answered.notify_all()
+
+    client.on_subscribe = on_subscribe
+    try:
+        result, mid = client.subscribe(filters)
+        if result != mqtt.MQTT_ERR_SUCCESS:
+            raise ConnectionError(f"could not subscribe to {[f for f, _ in filters]}: {mqtt.error_string(result)}")
+        with answered:
+            if not answered.wait_for(lambda: mid in granted, timeout):
+                raise TimeoutError(f"no SUBACK for {[f for f, _ in filters]} within {timeout} s")
+    finally:
+        client.on_subscribe = previous
+    return granted[mid]
