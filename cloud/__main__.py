@@ -33,6 +33,9 @@ from cloud.transports.retained import RetainedSweeper
 
 log = logging.getLogger("arbiter")
 Opener = Callable[[str, Codec, str, bool], Journal | PgJournal]
+# "arbiter ready" means subscribed: Mosquitto grants at once, a NATS cluster once a replicated
+# consumer exists for each inbound filter (seconds), and a bid sent before then would be lost.
+SUBSCRIBED_WITHIN_S = 60.0
 
 
 class Arbiter:
@@ -82,8 +85,13 @@ class Arbiter:
         now = self.retained_state()
         inbox = SpeedBump(self.engine, arbiter.parity_ms) if arbiter.parity_ms else self.engine    # the parity rule
         self.transport = MqttTransport(inbox, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
+        subscribed = threading.Event()                 # the transport subscribes on connect, in one SUBSCRIBE
+        self.transport.client.on_subscribe = lambda *_: subscribed.set()
         self.engine.start()
         self.transport.start()
+        if not subscribed.wait(SUBSCRIBED_WITHIN_S):
+            self.stop()
+            raise ConnectionError(f"the broker did not grant the arbiter's subscriptions within {SUBSCRIBED_WITHIN_S:.0f} s")
         self.transport.publish(now)
         self.sweeper = RetainedSweeper(self.transport.client, RETAINED_BY_DESIGN).start()
         return self
