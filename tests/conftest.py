@@ -1,6 +1,12 @@
-"""Shared fixtures: a private Mosquitto on a free port, and MQTT clients that wait on events, not sleeps."""
+"""Shared fixtures: a private broker on free ports, and MQTT clients that wait on events, not sleeps.
+
+The broker is Mosquitto. A test marked `nats` runs on the 3-node NATS cluster too, its arbiter
+journaling to PostgreSQL: the `broker_kind` fixture is parametrised (the `nats` case is marked
+`cluster`, so `./hall test --cluster` runs it and plain `./hall test` skips it, saying so)."""
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import queue
@@ -8,21 +14,71 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cloud.broker import Broker
-from shared.mqtt import connect_and_wait, make_client
+from cloud.broker import Broker, Secured
+from cloud.config import Config
+from cloud.domains import house_codec, new_house
+from cloud.kernel.pgstore import PgJournal
+from cloud.nats import NatsCluster
+from cloud.postgres import Postgres
+from shared.mqtt import connect_and_wait, make_client, subscribe_and_wait
 
 ROOT = Path(__file__).resolve().parents[1]
+ON_CLUSTER = os.environ.get("HALL_CLUSTER") == "1"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Both brokers for a test marked `nats`; Mosquitto alone for the rest.
+    A `nats_gap(reason)` test is expected to fail on the cluster, strictly (closing the gap says so)
+    unless the gap is a race the test may win (`strict=False`)."""
+    marked = metafunc.definition.get_closest_marker
+    if "broker_kind" in metafunc.fixturenames and marked("nats"):
+        marks = [pytest.mark.cluster]
+        if not ON_CLUSTER:
+            marks.append(pytest.mark.skip(reason="the NATS cluster: ./hall test --cluster runs these"))
+        if gap := marked("nats_gap"):
+            marks.append(pytest.mark.xfail(strict=gap.kwargs.get("strict", True), reason=f"on NATS: {gap.args[0]}"))
+        metafunc.parametrize("broker_kind", ["mosquitto", pytest.param("nats", marks=marks)], indirect=True)
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
+def broker_kind(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "mosquitto")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One private PostgreSQL per session (started by the first test that asks); a house per test keeps tests apart."""
+    with Postgres() as server:
+        yield server
+
+
+@dataclass
+class ClusterBroker(NatsCluster):
+    """The NATS cluster as a test's broker, with the PostgreSQL server its arbiters journal to."""
+    journal_dsn: str = ""
+
+
+@contextlib.contextmanager
+def private_broker(kind: str, request: pytest.FixtureRequest, folder: Path, secured: Secured | None = None) -> Iterator[Broker | ClusterBroker]:
+    """A broker of `kind` (a test's `broker_kind`), started in `folder` and stopped afterwards."""
+    if kind == "nats":
+        with ClusterBroker(folder, secured=secured, journal_dsn=request.getfixturevalue("postgres").dsn) as cluster:
+            yield cluster
+    else:
+        with Broker(folder, secured=secured) as running:
+            yield running
+
+
+@pytest.fixture
+def broker(broker_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Broker | ClusterBroker]:
     """One broker per test: persistent sessions and retained state never leak between tests."""
-    with Broker(tmp_path / "broker") as running:
+    with private_broker(broker_kind, request, tmp_path / "broker") as running:
         yield running
 
 
@@ -44,9 +100,9 @@ class Listener:
         self.client = make_client(client_id)
         self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, _body(m.payload)))
         connect_and_wait(self.client, broker.host, broker.port)
-        for f in filters:
-            self.client.subscribe(f, 1)
-        time.sleep(0.05)  # SUBACK round trip on loopback
+        if filters:
+            granted = subscribe_and_wait(self.client, [(f, 1) for f in filters])
+            assert 128 not in granted, f"the broker refused a subscription: {dict(zip(filters, granted))}"
 
     def publish(self, topic: str, payload: bytes | str) -> None:
         self.client.publish(topic, payload, qos=1).wait_for_publish(5)
@@ -89,12 +145,22 @@ def listen(broker: Broker) -> Iterator[Any]:
         listener.close()
 
 
-class ArbiterProcess:
-    """The real arbiter as a separate process (so a test can SIGKILL it)."""
+def journal_location(broker: Broker | ClusterBroker, journal: Path) -> str:
+    """Where the arbiter journals: the SQLite file itself beside Mosquitto; beside the cluster, a
+    house of its own (named after the file) in the cluster's PostgreSQL."""
+    if isinstance(broker, ClusterBroker):
+        return f"{broker.journal_dsn}#h{hashlib.sha1(str(journal).encode()).hexdigest()[:16]}"
+    return str(journal)
 
-    def __init__(self, broker: Broker, journal: Path, config: Path | None = None):
-        self.journal = journal
-        self.args = [sys.executable, "-m", "cloud", "--journal", str(journal), "--port", str(broker.port)]
+
+class ArbiterProcess:
+    """The real arbiter as a separate process (so a test can SIGKILL it). `journal` is the SQLite file
+    a test reads once the arbiter stopped: for a house in PostgreSQL, a copy made when it stops."""
+
+    def __init__(self, broker: Broker | ClusterBroker, journal: Path, config: Path | None = None):
+        self.journal, self.location = journal, journal_location(broker, journal)
+        self.created = journal.exists()
+        self.args = [sys.executable, "-m", "cloud", "--journal", self.location, "--port", str(broker.port)]
         if config:
             self.args += ["--config", str(config)]
         self.proc: subprocess.Popen[str] | None = None
@@ -102,7 +168,8 @@ class ArbiterProcess:
     def start(self) -> "ArbiterProcess":
         """Start the house: a new one the first time (no journal yet), resumed ever after."""
         env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        new = [] if self.journal.exists() else ["--new"]
+        new = [] if self.created else ["--new"]
+        self.created = True
         self.proc = subprocess.Popen(self.args + new, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
@@ -119,10 +186,18 @@ class ArbiterProcess:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.alive():
-            assert self.proc is not None
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        if not self.alive():
+            return
+        assert self.proc is not None
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        if self.location != str(self.journal):
+            self.journal.unlink(missing_ok=True)
+            reader = PgJournal.resume(self.location, house_codec(new_house(Config())), lease=False)
+            try:
+                reader.backup(self.journal)
+            finally:
+                reader.close()
 
 
 def give_pins(broker: Broker, pins: dict[str, str]) -> None:

@@ -1,6 +1,7 @@
-"""The cluster backends for tests: one private PostgreSQL per session (a house per test keeps tests
-apart), and the 3-node NATS cluster. Every test here is marked `cluster`; they need the servers
-./hall installs, and `./hall test --cluster` runs them (plain `./hall test` skips them, saying so)."""
+"""The cluster backends for tests: the PostgreSQL journal over the session's private server
+(tests/conftest.py's `postgres`: a house per test keeps tests apart), and the 3-node NATS cluster.
+Every test here is marked `cluster`; they need the servers ./hall installs, and `./hall test
+--cluster` runs them (plain `./hall test` skips them, saying so)."""
 from __future__ import annotations
 
 import hashlib
@@ -26,12 +27,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.cluster)
             if os.environ.get("HALL_CLUSTER") != "1":
                 item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    with Postgres() as server:
-        yield server
 
 
 class PgBackend:

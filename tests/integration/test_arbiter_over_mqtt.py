@@ -12,7 +12,7 @@ from shared import messages, topics
 from shared.messages import encode
 from tests.conftest import journal_sale
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.nats]
 
 HALL, SALE = "hall1", "spring-2026"
 HALL_RESULTS = topics.HALL_RESULT.format(hall=HALL)
@@ -149,7 +149,7 @@ def test_dutch_race_first_acceptance_wins(arbiter, listen):
     assert sold["current_bid"] == price
 
 
-def test_arbiter_killed_mid_sale_loses_no_accepted_bid(broker, arbiter, listen, tmp_path):
+def test_arbiter_killed_mid_sale_loses_no_accepted_bid(broker, broker_kind, arbiter, listen, tmp_path):
     hall = listen(HALL_RESULTS, LOT)
     hall.expect(command_id=command(hall, "open_lot"), status="ok")
     bidders = itertools.cycle([11, 12])
@@ -169,9 +169,13 @@ def test_arbiter_killed_mid_sale_loses_no_accepted_bid(broker, arbiter, listen, 
         # answered again: identically, never decided twice.
         assert answers.setdefault(body["bid_id"], body) == body
     accepted = [b for b in sent if answers[b]["status"] == "accepted"]
-    assert len(accepted) == len(sent)
+    # Mosquitto redelivers what the dead arbiter held first (MQTT's ordered topics): every rising bid
+    # leads. A NATS cluster redelivers it only after ack_wait, behind the bids sent since: it is then
+    # decided late (outbid, or its paddle already leads), though still exactly once.
+    late = {answers[b]["code"] for b in sent if b not in accepted}
+    assert late <= ({"BELOW_ASKING", "ALREADY_LEADING"} if broker_kind == "nats" else set()), late
     arbiter.stop()
     first, second = read_house(tmp_path / "journal.sqlite3"), read_house(tmp_path / "journal.sqlite3")
     assert first.state_hash() == second.state_hash()
     first = journal_sale(tmp_path / "journal.sqlite3")
-    assert [b.bid_id for b in first.lots["1"].bids] == accepted
+    assert [b.bid_id for b in first.lots["1"].bids] == sorted(accepted, key=lambda b: answers[b]["seq"])

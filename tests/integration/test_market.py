@@ -20,7 +20,7 @@ from shared.config import BrokerConfig
 from shared.dutch import clock_price
 from tests.conftest import ROOT, Listener, give_pins
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.nats]
 
 KIND = "hk-dragon-1988-ms65"
 PRICE = 100_000                   # 1,000 HKD

@@ -18,7 +18,7 @@ from shared.messages import encode
 from tests.conftest import ROOT
 from tests.integration.test_house import hall_bid, hall_command
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.nats]
 
 CONSIGNED = """
 [sale]
