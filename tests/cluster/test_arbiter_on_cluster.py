@@ -21,7 +21,7 @@ from cloud.security import dev_ca
 from shared import messages, topics
 from shared.config import DEFAULT_FILE
 from shared.messages import encode
-from shared.mqtt import connect_and_wait, make_client, secure
+from shared.mqtt import connect_and_wait, make_client, secure, subscribe_and_wait
 from tests.conftest import ROOT
 
 USERS = {"arbiter": "arbiter-secret", "house": "house-secret", "hall-hall1": "hall-secret", "alice": "alice-secret", "bob": "bob-secret"}
@@ -38,11 +38,8 @@ def bidder(cloud: NatsCluster, node: int, login: str) -> tuple[object, "queue.Qu
     inbox: queue.Queue[dict] = queue.Queue()
     client = secure(make_client(login), login, USERS[login], str(cloud.secured.certs["ca.crt"]))
     client.on_message = lambda c, u, m: inbox.put(json.loads(m.payload) | {"_topic": m.topic})
-    granted: queue.Queue[list[int]] = queue.Queue()
-    client.on_subscribe = lambda c, u, mid, codes, p: granted.put([code.value for code in codes])
     connect_and_wait(client, cloud.host, cloud.ports[node])
-    client.subscribe(topics.BIDDER_RESULT.format(account=login), 1)
-    assert granted.get(timeout=20) == [1]
+    assert subscribe_and_wait(client, [(topics.BIDDER_RESULT.format(account=login), 1)]) == [1]
     return client, inbox
 
 
@@ -57,15 +54,9 @@ def test_a_bid_through_the_secured_cluster_is_decided_journaled_and_answered_onl
         assert arbiter.ready.wait(60), (tmp_path / "arbiter.log").read_text()[-2000:]
         alice, alice_inbox = bidder(cloud, 1, "alice")
         bob, bob_inbox = bidder(cloud, 2, "bob")
-        unlocked = None
-        for _ in range(20):                          # the arbiter's own subscriptions take a moment on NATS
-            alice.publish(topics.BIDDER_PIN.format(account="alice"), encode(messages.Pin(pin=DEMO_PINS["alice"])), qos=1)
-            try:
-                unlocked = alice_inbox.get(timeout=1.5)
-                break
-            except queue.Empty:
-                continue
-        assert unlocked and unlocked.get("unlocked"), unlocked
+        alice.publish(topics.BIDDER_PIN.format(account="alice"), encode(messages.Pin(pin=DEMO_PINS["alice"])), qos=1)
+        unlocked = alice_inbox.get(timeout=15)       # "arbiter ready" comes once its subscriptions are granted
+        assert unlocked.get("unlocked"), unlocked
         alice.publish(topics.BIDDER_BID.format(account="alice"), encode(messages.Bid(bid_id="secured-1", lot="1", amount=80_000, currency="HKD")), qos=1)
         answer = alice_inbox.get(timeout=15)
         assert answer["bid_id"] == "secured-1" and answer["_topic"] == topics.BIDDER_RESULT.format(account="alice")
