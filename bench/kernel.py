@@ -1,14 +1,17 @@
 """The house's kernel over years of journal: replay speed, and how long a house takes to start.
 
 A journal of `events` events is made by deciding real commands through the real rules: sale after
-sale of 100 lots, each lot opened, bid on eight times from the room and hammered, each sale closed.
-A snapshot is written SNAPSHOT_EVERY events before the end (the engine writes one every that many
-events when idle, so that is the longest tail a start can meet), then:
+sale of 100 lots, each lot opened, bid on eight times from the room and hammered, each sale closed;
+every order stays unpaid (with --settle the desk takes each sale's payments and releases its lots
+once the next sale closes). Snapshots are written every SNAPSHOT_EVERY commands, as the engine
+writes them when idle, and the journal ends one command short of the next: the longest tail a start
+meets. Then:
   replay_events_per_s   every event applied to a fresh house, from the journal file
-  start_ms              a house resumed: newest valid snapshot (its hash checked) + the tail
+  start_ms              a house resumed: newest valid snapshot (its seal checked) + the tail
 """
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,7 +30,6 @@ from cloud.kernel.engine import SNAPSHOT_EVERY, Engine
 from cloud.kernel.store import Entry, Journal
 
 LOTS, BIDS = 100, 8
-TAIL = SNAPSHOT_EVERY
 
 
 def sale_commands(n: int) -> list[Any]:
@@ -53,40 +55,47 @@ def settle_commands(orders: list[str]) -> Iterator[SettleOrder]:
         yield SettleOrder(f"release-{order}", "release", order)
 
 
-def build(path: Path, events: int, settle: bool = False) -> tuple[int, str]:
-    """Decide commands until the journal holds `events` events; a snapshot TAIL events before the end.
-    `settle`: once a sale closes, the desk settles the orders of the sale before it (else every order
-    stays unpaid, and live)."""
+def build(path: Path, events: int, settle: bool = False) -> tuple[int, int, str]:
+    """Decide commands until the journal holds at least `events` events, snapshotting every
+    SNAPSHOT_EVERY commands as the engine does (a short journal: every events // 2), and end one
+    command short of the next snapshot: the longest tail a start meets. `settle`: once a sale
+    closes, the desk settles the orders of the sale before it (else every order stays unpaid, and
+    live). Returns (events, tail events, state hash)."""
     house = new_house(Config())
     journal = Journal.create(path, house_codec(house), "h1")
-    seq, ts, count, n, batch, snapped = 0, 1_000_000, 0, 0, [], False
+    seq, ts, count, snapped, batch = 0, 1_000_000, 0, 0, []
+    every = max(2, min(SNAPSHOT_EVERY, events // 2))
     orders: list[list[str]] = []
-    while count < events:
-        orders.append([])
-        for command in chain(sale_commands(n), settle_commands(orders[-2]) if settle and n else ()):
-            seq, ts = seq + 1, ts + 5
-            stamped = Stamped(seq, ts, command)
-            produced = house.handle(stamped)
-            batch.append(Entry(stamped, produced))
-            count += len(produced)
-            orders[-1] += [e.event.order.order_id for e in produced if isinstance(e, InSale) and isinstance(e.event, OrderCreated)]
-            if len(batch) >= 5_000:
-                journal.append(batch)
-                batch = []
-            if not snapped and count >= events - TAIL:
-                journal.append(batch)
-                batch, snapped = [], True
-                journal.save_snapshot(seq, house)
-        n += 1
+
+    def commands() -> Iterator[Any]:
+        for n in itertools.count():
+            orders.append([])
+            yield from chain(sale_commands(n), settle_commands(orders[-2]) if settle and n else ())
+
+    for command in commands():
+        seq, ts = seq + 1, ts + 5
+        stamped = Stamped(seq, ts, command)
+        produced = house.handle(stamped)
+        batch.append(Entry(stamped, produced))
+        count += len(produced)
+        orders[-1] += [e.event.order.order_id for e in produced if isinstance(e, InSale) and isinstance(e.event, OrderCreated)]
+        if len(batch) >= 5_000 or seq % every == 0:
+            journal.append(batch)
+            batch = []
+        if seq % every == 0:
+            journal.save_snapshot(seq, house)
+            snapped = count
+        elif count >= events and seq > every and seq % every == every - 1:
+            break
     journal.append(batch)
     journal.close()
-    return count, house.state_hash()
+    return count, count - snapped, house.state_hash()
 
 
 def figures(events: int = 1_000_000, settle: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hall-kernel-") as tmp:
         path = Path(tmp) / "house.sqlite3"
-        made, live_hash = build(path, events, settle)
+        made, tail, live_hash = build(path, events, settle)
         house = new_house(Config())
         journal = Journal.resume(path, house_codec(house))
         started = time.perf_counter()
@@ -104,7 +113,7 @@ def figures(events: int = 1_000_000, settle: bool = False) -> dict[str, Any]:
         assert engine.state_hash() == live_hash and engine.snapshot_seq > 0, "started from the snapshot + tail"
         engine.journal.close()
         return {"kernel_journal_events": made, "replay_events_per_s": round(replayed / replay_s),
-                "start_ms": round(start_ms, 1), "start_tail_events": TAIL, "journal_mb": round(path.stat().st_size / 1e6, 1)}
+                "start_ms": round(start_ms, 1), "start_tail_events": tail, "journal_mb": round(path.stat().st_size / 1e6, 1)}
 
 
 if __name__ == "__main__":
