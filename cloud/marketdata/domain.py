@@ -15,7 +15,7 @@ from cloud.ledger.events import Phase
 from cloud.market import events as market_ev
 from cloud.marketdata import state as md
 from cloud.marketdata.valuation import ValuationRules
-from cloud.marketdata.views import kind_market
+from cloud.marketdata.views import Shown, kind_market
 from shared import messages, topics
 
 NAME = md.NAME
@@ -39,6 +39,7 @@ class MarketDataDomain:
 
     def __init__(self, policy: MarketDataPolicy | None = None):
         self.policy = policy or MarketDataPolicy()
+        self._shown: dict[str, Shown] = {}       # each kind's published tails, extended batch by batch
 
     def initial(self) -> md.MarketDataState:
         """The valuation's rules live in the state: what a value was computed with is replayed and hashed with it."""
@@ -62,7 +63,7 @@ class MarketDataDomain:
         state: md.MarketDataState = house[self.name]
         return [Publication(topics.KIND_MARKET.format(kind=kind),
                             messages.encode(kind_market(house, state, kind, self.policy.currency, self.policy.show_owners,
-                                                        seq, ts)), retain=True)
+                                                        seq, ts, self._shown.setdefault(kind, Shown()))), retain=True)
                 for kind in touched(state, events)]
 
 

@@ -3,11 +3,13 @@ ledger (owners are the users holding units of the kind now)."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
+from typing import Any
 
 from cloud.kernel.domain import House
 from cloud.ledger.accounts import user_units
 from cloud.marketdata.figures import Span
-from cloud.marketdata.state import KindMarket, MarketDataState, ValueAt
+from cloud.marketdata.state import KindMarket, MarketDataState, TradeRecord, Unsold, ValueAt
 from cloud.marketdata.valuation import DAY_MS, Assessed, divide_half_up
 from shared import marketdata as wire
 
@@ -39,15 +41,52 @@ def value_point(at: int, assessed: Assessed) -> wire.ValuePoint:
     return wire.ValuePoint(at, assessed.value, assessed.source, assessed.confidence, assessed.trades, assessed.excluded)
 
 
+def tape_point(t: TradeRecord) -> wire.TapePoint:
+    return wire.TapePoint(t.ts, t.channel, t.quantity, t.price, t.group, t.cancelled)
+
+
+def history_point(v: ValueAt) -> wire.ValuePoint:
+    return value_point(v.ts, v.assessed)
+
+
+def unsold_point(u: Unsold) -> wire.UnsoldPoint:
+    return wire.UnsoldPoint(u.ts, u.channel, u.quantity, u.reason)
+
+
+class Tail:
+    """The wire points of an append-only list's latest SHOWN records, kept from one batch to the next so that
+    a batch converts only the records it added, not the page's 200 trades and 200 values again. Held by the
+    domain, never by the state: a list replaced (a cancelled hall order rewrites the trades, a snapshot
+    restores them) is converted afresh."""
+
+    def __init__(self, convert: Callable[[Any], Any]):
+        self.convert = convert
+        self.source: list[Any] | None = None
+        self.seen = 0
+        self.points: tuple[Any, ...] = ()
+
+    def __call__(self, records: list[Any]) -> tuple[Any, ...]:
+        if records is not self.source or len(records) < self.seen:
+            self.source, self.seen, self.points = records, 0, ()
+        if len(records) > self.seen:
+            fresh = tuple(map(self.convert, records[max(self.seen, len(records) - SHOWN):]))
+            self.points, self.seen = (self.points + fresh)[-SHOWN:], len(records)
+        return self.points
+
+
+class Shown:
+    """One kind's tails: its tape, its values' history, its offers unsold."""
+
+    def __init__(self) -> None:
+        self.tape, self.history, self.unsold = Tail(tape_point), Tail(history_point), Tail(unsold_point)
+
+
 def kind_market(house: House, state: MarketDataState, kind: str, currency: str, show_owners: bool, seq: int,
-                ts: int) -> wire.KindMarket:
+                ts: int, shown: Shown | None = None) -> wire.KindMarket:
     market = state.kind(kind) if kind in state.kinds else KindMarket()
+    shown = shown or Shown()
     holding = owners(house, state, kind)
     handles = tuple(house["identity"].accounts[u].handle for u in holding if u in house["identity"].accounts) if show_owners else ()
-    history: list[ValueAt] = market.history[-SHOWN:]
     return wire.KindMarket(
         kind, currency, house["custody"].kinds.get(kind), ts, market.figures.last, windows(market, ts), value_point(ts, market.value),
-        len(holding), handles,
-        tuple(wire.TapePoint(t.ts, t.channel, t.quantity, t.price, t.group, t.cancelled) for t in market.trades[-SHOWN:]),
-        tuple(value_point(v.ts, v.assessed) for v in history),
-        tuple(wire.UnsoldPoint(u.ts, u.channel, u.quantity, u.reason) for u in market.unsold[-SHOWN:]), seq)
+        len(holding), handles, shown.tape(market.trades), shown.history(market.history), shown.unsold(market.unsold), seq)
