@@ -1,11 +1,14 @@
 """The cluster drills (bench/cluster.py) as tests, on one topology: PostgreSQL, three NATS nodes, an
 owning arbiter and its standby, the hall's Mosquitto bridged to the cluster and the simulated hall
-box. Each asserts what the issue asks of its drill's JSON."""
+box. Each asserts what the issue asks of its drill's JSON. The sale-day drills of bench/drill.py that
+need nothing but the topology's room, hall box and lot run here too, checked as on Mosquitto."""
 from __future__ import annotations
 
 import pytest
 
 from bench.cluster import FAILOVER_TARGET_S, ClusterTopology, arbiter_failover, fanout_5000, fenced_owner, nats_node_kill, postgres_restart
+from bench.drill import clock_jump, duplicates
+from tests.integration.test_drills import check
 
 pytestmark = [pytest.mark.drill, pytest.mark.slow]
 
@@ -50,3 +53,13 @@ def test_postgresql_stopped_mid_burst_stops_the_owner_before_it_publishes_and_th
 def test_every_lot_state_change_reaches_every_subscriber_on_every_node(topology, qos):
     result = fanout_5000(topology, subscribers=60, qos=qos, changes=5)
     assert result["delivered_share"] == 1.0 and 0 < result["fanout_5000_ms_p99"] < 10_000, result
+
+
+@pytest.mark.parametrize("drill", [duplicates, clock_jump], ids=lambda drill: drill.__name__)
+def test_the_sale_day_drills_that_run_on_any_topology(tmp_path, drill):
+    """Each on a topology of its own, as ./hall drill runs it: a drill opens the lot it needs."""
+    fresh = ClusterTopology(tmp_path / "cluster-drill")
+    try:
+        check(drill(fresh))
+    finally:
+        fresh.close()
