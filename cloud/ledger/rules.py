@@ -53,14 +53,14 @@ def request_payout(house: House, state: LedgerState, command: cmd.RequestPayout,
 def expire(state: LedgerState, ts: int) -> list[Any]:
     """The house's clock passed a hold's timeout: the hold is voided, the same way in replay."""
     plan = Postings(state, ts)
-    for pending_id, timeout_at in state.open_pending.items():
-        if timeout_at is not None and timeout_at <= ts:
+    for pending_id, timeout_at in state.timeouts.items():
+        if timeout_at <= ts:
             plan.void(f"{pending_id}:timeout", pending_id, "hold timed out")
     return plan.events()
 
 
 def deadline(state: LedgerState) -> int | None:
-    return min((t for t in state.open_pending.values() if t is not None), default=None)
+    return min(state.timeouts.values(), default=None)
 
 
 def _once(state: LedgerState, reference: str) -> str:

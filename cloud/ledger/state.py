@@ -24,7 +24,8 @@ class LedgerState:
     transfers: dict[str, Transfer] = field(default_factory=dict)          # every transfer, in journal order
     holders: dict[str, list[str]] = field(default_factory=dict)           # user -> their account names
     by_user: dict[str, list[str]] = field(default_factory=dict)           # user -> their transfers, in order
-    open_pending: dict[str, int | None] = field(default_factory=dict)     # pending id -> its timeout (or None)
+    open_pending: dict[str, None] = field(default_factory=dict)           # pending ids not yet posted or voided
+    timeouts: dict[str, int] = field(default_factory=dict)                # those with a timeout -> it (a few, not every order's hold)
     reversals: dict[str, str] = field(default_factory=dict)               # reversed transfer -> its reversal
     references: dict[str, str] = field(default_factory=dict)              # bank/payout reference -> transfer
     payouts: dict[str, Payout] = field(default_factory=dict)
@@ -67,9 +68,12 @@ def _(event: ev.TransferRecorded, state: LedgerState) -> None:
     if transfer.reverses:
         state.reversals[transfer.reverses] = transfer.id
     if transfer.phase is Phase.PENDING:
-        state.open_pending[transfer.id] = transfer.timeout_at
+        state.open_pending[transfer.id] = None
+        if transfer.timeout_at is not None:
+            state.timeouts[transfer.id] = transfer.timeout_at
     elif transfer.pending_id:
         del state.open_pending[transfer.pending_id]
+        state.timeouts.pop(transfer.pending_id, None)
 
 
 def _opened(state: LedgerState, name: str) -> Account:

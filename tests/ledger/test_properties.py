@@ -158,6 +158,8 @@ def books_hold(desk: Desk) -> None:
     for pending_id in desk.ledger.open_pending:
         hold = desk.ledger.transfers[pending_id]
         held[hold.debit] += hold.amount
+    assert desk.ledger.timeouts == {p: t.timeout_at for p in desk.ledger.open_pending
+                                    if (t := desk.ledger.transfers[p]).timeout_at is not None}      # the clock's holds, kept
     for name, account in desk.ledger.accounts.items():
         assert account.debits_pending == held[name], name
         if account.user is not None:
