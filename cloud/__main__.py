@@ -18,8 +18,7 @@ from dataclasses import replace
 
 from cloud.config import Config, load
 from cloud.core.commands import LoadSale
-from cloud.core.domain import Auctions, sale_state
-from cloud.core.outbound import catalog_publication, lot_publication
+from cloud.core.domain import Auctions, sale_publications
 from cloud.domains import house_codec, new_house
 from cloud.kernel.codec import Codec
 from cloud.kernel.domain import Publication
@@ -64,11 +63,7 @@ class Arbiter:
     def retained_state(self) -> list[Publication]:
         """Every open sale's run list and lot state, published (retained) at start, so a broker that
         lost them (a fresh one, say) has them again before anyone asks."""
-        house, out = self.engine.house, []
-        for sale in self.auctions.open_sales():
-            state = sale_state(house, sale)
-            out += [p for p in (catalog_publication(state), lot_publication(state, self.engine.seq, self.engine.clock())) if p]
-        return out
+        return sale_publications(self.engine.house, self.engine.seq, self.engine.clock())
 
     def check_not_behind(self) -> None:
         """Refuse to serve from a journal shorter than what this house already published: a journal

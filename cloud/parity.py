@@ -40,7 +40,7 @@ class SpeedBump:
             raise ValueError("the parity bump is already in front of this engine: wrapping it twice doubles the delay")
         if parity_ms < 0:
             raise ValueError("parity_ms must not be negative")
-        self.engine, self.delay_s, self.clock = engine, parity_ms / 1000, clock
+        self.engine, self.delay_s, self.now = engine, parity_ms / 1000, clock   # not `clock`: that is the engine's (ms), read through the bump
         self._held: deque[tuple[float, Inbound]] = deque()
         self._wake = threading.Condition()
         self._closed = False
@@ -57,7 +57,7 @@ class SpeedBump:
             self.engine.submit(item)
             return
         with self._wake:
-            self._held.append((self.clock() + self.delay_s, item))
+            self._held.append((self.now() + self.delay_s, item))
             self._wake.notify()
 
     def close(self) -> None:
@@ -71,8 +71,8 @@ class SpeedBump:
         """Due times rise with arrival (one constant delay), so the head is always the next due."""
         while True:
             with self._wake:
-                while not self._closed and (not self._held or self._held[0][0] > self.clock()):
-                    self._wake.wait(None if not self._held else self._held[0][0] - self.clock())
+                while not self._closed and (not self._held or self._held[0][0] > self.now()):
+                    self._wake.wait(None if not self._held else self._held[0][0] - self.now())
                 if self._closed and not self._held:
                     return
                 _, item = self._held.popleft()

@@ -77,6 +77,18 @@ def sale_state(house: House, sale: str) -> AuctionState:
     return state
 
 
+def sale_publications(house: House, seq: int, ts: int, hall: str | None = None) -> list[Publication]:
+    """Each open sale's run list and lot state as published (retained), or only `hall`'s sales': for a
+    broker that lost them (at start), and for a hall box that connects through a bridge that clears
+    the retain flag of what it forwards (a NATS cluster's), which would otherwise show a stale lot."""
+    out: list[Publication] = []
+    for name in house[NAME].sales:
+        state = sale_state(house, name)
+        if hall is None or (state.sale is not None and state.sale.hall == hall):
+            out += [p for p in (outbound.catalog_publication(state), outbound.lot_publication(state, seq, ts)) if p]
+    return out
+
+
 class AuctionDomain:
     name = NAME
     commands = (LoadSale, CloseSale, PlaceBid, SetMax, RecordPress, RunCommand, SetHallLink, SettleOrder)

@@ -24,6 +24,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from cloud.core.commands import SetHallLink
+from cloud.core.domain import sale_publications
 from cloud.core.outbound import reply_topic
 from cloud.identity.commands import CheckPin, SetPresence
 from cloud.identity.domain import identity
@@ -191,6 +192,9 @@ class MqttTransport:
         finally:
             if msg.dup:
                 self.quarantine.survived(msg.topic, msg.payload)
+        if isinstance(command, SetHallLink) and command.up:     # a hall (re)connected: its sale as it is now, whatever its broker kept
+            return Inbound(command, ack=ack, reply=reply,
+                           ask=lambda house: sale_publications(house, self.engine.seq, self.engine.clock(), command.hall))
         if isinstance(command, PinGiven):
             if not self.pin_gate.enter(command.account):
                 return Inbound(None, ack=ack, reply=self._rate_limited(command.account, "too many pin messages: one is being checked and one waits"))

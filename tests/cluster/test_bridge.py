@@ -1,6 +1,7 @@
 """The hall's Mosquitto bridged to the cluster through several addresses (bench/cluster.py's topology:
-n2, then n3): when n2 dies the bridge fails over to n3, and a hall box that restarts afterwards gets
-the lot as it is now from its own broker."""
+n2, then n3): when n2 dies the bridge fails over to n3, and a hall box that restarts afterwards shows
+the lot as it is now: NATS clears the retain flag of what the bridge forwards live, so the hall's
+broker holds a stale lot, and the arbiter sends the lot afresh to every hall that connects."""
 from __future__ import annotations
 
 import pytest
@@ -19,9 +20,6 @@ def online_bid_seen(t: ClusterTopology, account: str, amount: int, bid_id: str) 
     t.room.wait(lambda b: b.get("type") == "lot_state" and b.get("current_bid") == amount)
 
 
-@pytest.mark.xfail(strict=True, reason="without Mosquitto's private bridge flag (NATS refuses it) a lot state forwarded live reaches "
-                                       "the hall's broker with its retain flag cleared (MQTT 3.1.1): the hall's broker keeps the state "
-                                       "of the bridge's last connection (docs/cluster.md, 'Left to do')")
 def test_a_hall_box_restarted_after_the_bridge_failed_over_gets_the_current_lot_state(tmp_path):
     t = ClusterTopology(tmp_path / "topology")
     restarted = None

@@ -179,3 +179,15 @@ def test_arbiter_killed_mid_sale_loses_no_accepted_bid(broker, broker_kind, arbi
     assert first.state_hash() == second.state_hash()
     first = journal_sale(tmp_path / "journal.sqlite3")
     assert [b.bid_id for b in first.lots["1"].bids] == sorted(accepted, key=lambda b: answers[b]["seq"])
+
+
+def test_a_hall_that_connects_again_is_sent_its_lot_as_it_is_now(room):
+    """A hall box restarting behind a bridge that clears the retain flag of what it forwards (a NATS
+    cluster's) finds only a stale lot on its own broker: each (re)connection is sent the lot afresh."""
+    hall, _ = room
+    hall.expect(bid_id=hall_bid(hall, 11, 80_000), status="accepted")
+    hall.expect(type="lot_state", current_bid=80_000)
+    for _ in range(2):                                   # the first connection, then a restarted hall box
+        hall.publish(topics.HALL_PRESENCE.format(hall=HALL), encode(messages.Presence(online=True)))
+        again = hall.expect(type="lot_state", current_bid=80_000)
+        assert again["_topic"] == LOT and isinstance(again["at_ms"], int)      # the engine's clock, through the parity bump
