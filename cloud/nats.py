@@ -18,6 +18,7 @@ Who may do what: the same rules as the Mosquitto ACL, translated line by line fr
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -101,6 +102,10 @@ def nats_binary() -> str:
     return str(found)
 
 
+class PortTaken(RuntimeError):
+    """A node could not bind a port it was given."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One node's MQTT address, for a client that takes a `Broker`-like host and port."""
@@ -177,15 +182,27 @@ class NatsCluster:
                            users="\n".join(lines), sys_password=os.urandom(12).hex())
 
     def start(self) -> "NatsCluster":
-        self.data.mkdir(parents=True, exist_ok=True)
-        for node in self.nodes:
-            self._launch(node)
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        """Start every node (again, after `stop`: same ports, same data). A first start whose port was
+        taken between free_port choosing it and the node binding it (other test runs share the
+        machine) starts afresh on new ports."""
+        retries = 2 if all(node.process is None for node in self.nodes) else 0
+        while True:
+            self.data.mkdir(parents=True, exist_ok=True)
+            for node in self.nodes:
+                self._launch(node)
+            try:
+                self.wait_ready()
+                return self
+            except PortTaken:
+                self.stop()
+                if not retries:
+                    raise
+                retries -= 1
+                shutil.rmtree(self.data)
+                self.nodes = [Node(node.name) for node in self.nodes]
+            except BaseException:
+                self.stop()
+                raise
 
     def _launch(self, node: Node) -> None:
         folder = self.data / node.name
@@ -207,7 +224,8 @@ class NatsCluster:
             for node in nodes or self.nodes:
                 while True:
                     if not node.alive():
-                        raise RuntimeError(f"nats-server {node.name} exited: {(self.data / node.name / 'nats.log').read_text()[-2000:]}")
+                        log = (self.data / node.name / "nats.log").read_text()[-2000:]
+                        raise (PortTaken if "address already in use" in log else RuntimeError)(f"nats-server {node.name} exited: {log}")
                     try:
                         check(node)
                         break
