@@ -314,7 +314,7 @@ def _archive(state: Auctions, sale: str) -> None:
     state.closed.add(sale)
     if state.halls.get(spec.hall) == sale:
         del state.halls[spec.hall]
-    live = {}
+    live: dict[str, ev.Order] = {}
     for order_id, order in closing.orders.items():
         if order.status in SETTLED.values():
             _settled(state, order_id, order.status)
