@@ -48,7 +48,7 @@ class Arbiter:
         self.transport: MqttTransport | None = None
         self.sweeper: RetainedSweeper | None = None
         self.engine = Engine(house, self.journal, self._publish, batch_max=config.arbiter.batch_max)
-        if config.sale.id not in self.auctions.sales:
+        if config.sale.id not in self.auctions.sales and config.sale.id not in self.auctions.closed:   # the config's sale, once
             run_sync(self.engine, [LoadSale(config.sale_spec())])
         log.info("house at seq %d (state %s), sales %s", self.engine.seq, self.engine.state_hash()[:12], ", ".join(self.auctions.sales))
 

@@ -131,18 +131,6 @@ class AuctionState:
         return account.handle if account else ident
 
 
-
-def compact(s: AuctionState) -> None:
-    """A closed sale keeps what its report, invoices and settlement read (each lot's outcome and
-    winning bid, late bids, orders) and drops the bid-by-bid record and the idempotency keys, which
-    stay in the journal: a house's state grows with its open sales, not with its years."""
-    for lot in s.lots.values():
-        lot.bids, lot.maxima = lot.bids[-1:], {}
-    s.answers.clear()
-    s.command_answers.clear()
-    s.presses.clear()
-
-
 @singledispatch
 def apply(event: Any, state: AuctionState) -> None:
     raise TypeError(f"no rule applies {type(event).__name__}")
