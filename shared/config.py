@@ -29,6 +29,17 @@ class BrokerConfig:
     username: str = ""                # the broker login (the cloud broker requires one)
     password: str = ""
     cafile: str = ""                  # set: connect with TLS, trusting this CA
+    failover: str = ""                # more "host:port" of the same cluster, space-separated (the arbiter's node may die)
+
+    def endpoints(self) -> list[tuple[str, int]]:
+        """host:port first, then the failover addresses, in the order a client tries them."""
+        out = [(self.host, self.port)]
+        for address in self.failover.split():
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"broker.failover: {address!r} is not host:port")
+            out.append((host, int(port)))
+        return out
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class MqttTransport:
                              broker.cafile)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.host, self.port = broker.host, broker.port
+        self.endpoints, self.now_at = broker.endpoints(), 0
         self.limit = limit or RateLimit()
         self.quarantine = quarantine or Quarantine(engine.journal.path.parent / "quarantine.sqlite3")
         self.presence = PresenceCoalescer(lambda account, online: self.engine.submit(Inbound(SetPresence(account, online))), presence_window_s)
@@ -139,9 +139,30 @@ class MqttTransport:
         self.stopping: threading.Event | None = None      # set before a deliberate stop (see exit_if_network_dies)
 
     def start(self) -> "MqttTransport":
-        connect_and_wait(self.client, self.host, self.port)
+        """Connect to the first address that answers; once connected, a lost connection moves on to the
+        next address (a cluster's next node), round robin, at paho's reconnect pace."""
+        for attempt, (host, port) in enumerate(self.endpoints):
+            try:
+                connect_and_wait(self.client, host, port)
+                break
+            except (ConnectionError, OSError) as exc:
+                if attempt == len(self.endpoints) - 1:
+                    raise ConnectionError(f"no broker address answered; the last: {exc}") from exc
+                log.warning("broker %s:%d: %s; trying the next address", host, port, exc)
+        self.now_at = attempt
+        if len(self.endpoints) > 1:
+            self.client.on_disconnect = lambda client, *_: self._fail_over(client)
+            self.client.on_connect_fail = self._fail_over
         self.stopping = exit_if_network_dies(self.client)
         return self
+
+    def _fail_over(self, client: mqtt.Client, *_: Any) -> None:
+        if self.stopping is not None and self.stopping.is_set():
+            return
+        self.now_at = (self.now_at + 1) % len(self.endpoints)
+        host, port = self.endpoints[self.now_at]
+        log.warning("connection to the broker lost: trying %s:%d next", host, port)
+        client.connect_async(host, port, keepalive=client.keepalive)
 
     def stop(self) -> None:
         if self.stopping is not None:
