@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import operator
 import re
 import types
 import typing
@@ -356,19 +357,41 @@ M = TypeVar("M", bound=Message)
 def encode(message: Message) -> bytes:
     """Compact UTF-8 JSON. Never raises on text: a lone surrogate (which UTF-8 cannot carry) becomes '?'."""
     body = {"v": VERSION, "type": message.TYPE, **_plain(message)}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
+    return _dumps(body).encode("utf-8", "replace")
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_SCALARS = frozenset({int, str, bool, float, type(None)})
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    return {name: _value_of(v) for name in _schema(type(obj))[1] if (v := getattr(obj, name)) is not None}
+    """A dataclass's fields, None left out; scalars (most values) taken as they are, with no call."""
+    names, read = _reader(type(obj))
+    return {name: v if type(v) in _SCALARS else _value_of(v) for name, v in zip(names, read(obj)) if v is not None}
 
 
 def _value_of(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple:
+        return [_value_of(item) for item in value]
+    if _reader(kind):
         return _plain(value)
     if isinstance(value, tuple):
         return [_value_of(item) for item in value]
     return value
+
+
+@functools.cache
+def _reader(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]] | None:
+    """A dataclass's field names and what reads their values as a tuple (one attrgetter call when there
+    are two or more), worked out once per class; None for any other type."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    names = tuple(_schema(cls)[1])
+    read = operator.attrgetter(*names) if len(names) >= 2 else lambda obj: tuple(getattr(obj, name) for name in names)
+    return names, read
 
 
 def frame_payload(header: VideoFrame, jpeg: bytes) -> bytes:
@@ -508,6 +531,22 @@ def _schema(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]
     return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
 
 
+class _Hint(typing.NamedTuple):
+    """What a field's type hint asks of a wire value, worked out once per hint (not per field read)."""
+    wanted: Any                   # the type, Optional taken off
+    nullable: bool
+    item: Any                     # a tuple's item hint; None if not a tuple
+    nested: bool                  # a dataclass, built field by field
+
+
+@functools.cache
+def _hint(hint: Any) -> _Hint:
+    options = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else (hint,)
+    wanted = next(o for o in options if o is not type(None))
+    item = typing.get_args(wanted)[0] if typing.get_origin(wanted) is tuple else None
+    return _Hint(wanted, type(None) in options, item, dataclasses.is_dataclass(wanted))
+
+
 def _build(cls: type, body: dict[str, Any], prefix: str) -> Any:
     hints, fields = _schema(cls)
     for key in body:
@@ -517,8 +556,7 @@ def _build(cls: type, body: dict[str, Any], prefix: str) -> Any:
     for name, spec in fields.items():
         where = prefix + name
         if name not in body or body[name] is None:
-            nullable = type(None) in typing.get_args(hints[name])
-            if spec.default is dataclasses.MISSING and not nullable:
+            if spec.default is dataclasses.MISSING and not _hint(hints[name]).nullable:
                 raise ProtocolError(Code.MISSING_FIELD, f"field '{where}' is required", where)
             values[name] = None if spec.default is dataclasses.MISSING else spec.default
             continue
@@ -532,16 +570,14 @@ def _build(cls: type, body: dict[str, Any], prefix: str) -> Any:
 
 
 def _typed(hint: Any, value: Any, where: str) -> Any:
-    options = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else (hint,)
-    options = tuple(o for o in options if o is not type(None))
-    wanted = options[0]
+    wanted, _, item, nested = _hint(hint)
     if isinstance(value, NonFinite):
         raise ProtocolError(Code.BAD_VALUE, f"field '{where}' is {value.name}, not a number this protocol accepts", where)
-    if typing.get_origin(wanted) is tuple:
+    if item is not None:
         if not isinstance(value, list) or len(value) > 64:
             raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be a list of at most 64", where)
-        return tuple(_typed(typing.get_args(wanted)[0], item, f"{where}[{i}]") for i, item in enumerate(value))
-    if dataclasses.is_dataclass(wanted):
+        return tuple(_typed(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if nested:
         if not isinstance(value, dict):
             raise ProtocolError(Code.WRONG_TYPE, f"field '{where}' must be an object", where)
         return _build(wanted, value, where + ".")

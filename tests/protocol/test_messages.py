@@ -126,3 +126,27 @@ def test_direction_is_in_the_prefix():
     for topic in topics.ALL:
         first = topic.pattern.split("/")[0]
         assert (first == "arbiter") == (topic.publisher == "arbiter"), topic.name
+
+
+def test_the_encoding_is_exact_nulls_left_out_at_every_depth_tuples_as_lists_text_as_utf8():
+    """The bytes, not only the round trip: retained states and pages' parsers read exactly these
+    (written out as the generic encoder made them before the per-class fast path)."""
+    from shared import backoffice as bo, marketdata as w
+    assert encode(SAMPLES[7]) == (
+        b'{"v":1,"type":"lot_state","sale":"s","lot":"12","title":"Coin","kind":"english","status":"open","currency":"HKD",'
+        b'"asking":110000,"current_bid":100000,"leader":{"channel":"hall","label":"Paddle 7 \xc2\xb7 Mrs Chan","paddle":7,'
+        b'"name":"Mrs Chan"},"bids":3,"reserve_met":true,"seq":9,"description":"","dutch":{"top":1,"floor":0,"start_ms":0,'
+        b'"end_ms":1,"schedule":"steps","step_ms":1,"price_now":1},"online_bidders":0,"jumps":[110000,120000,130000],'
+        b'"history":[{"amount":100000,"label":"Paddle 7 \xc2\xb7 Mrs Chan","channel":"hall","seq":8,"at_ms":1700000000000}],'
+        b'"online_avatars":["avatars/alice.png"]}')
+    spec = bo.KindSpec(kind="k1", category="stamps", name="Penny Black", grade=bo.Grade("stamp", "VF"), issue_year=1840)
+    value = w.ValuePoint(5, None, "none", "none", 0, 0)
+    market = w.KindMarket("k1", "GBP", spec, 5, None, (w.Window("all", 0, 1, 2, 2, 2, 2),), value, 1, ("ann",),
+                          (w.TapePoint(4, "exchange", 1, 2),), (value,), (), 7)
+    assert encode(market) == (
+        b'{"v":1,"type":"kind_market","kind":"k1","currency":"GBP","spec":{"kind":"k1","category":"stamps","name":"Penny Black",'
+        b'"grade":{"scale":"stamp","value":"VF"},"issue_year":1840,"description":"","issuer":"","denomination":"","material":"",'
+        b'"references":[],"images":[]},"at_ms":5,"windows":[{"name":"all","ms":0,"trades":1,"volume":2,"high":2,"low":2,'
+        b'"average":2}],"value":{"at_ms":5,"source":"none","confidence":"none","trades":0,"excluded":0},"owners":1,'
+        b'"owner_handles":["ann"],"tape":[{"at_ms":4,"channel":"exchange","quantity":1,"price":2,"group":false,"cancelled":""}],'
+        b'"history":[{"at_ms":5,"source":"none","confidence":"none","trades":0,"excluded":0}],"unsold":[],"seq":7}')
