@@ -13,7 +13,6 @@ from shared import backoffice, messages, topics
 from shared.codes import Code
 
 STATEMENT_LINES = 20              # the retained statement carries the latest lines; the desk asks for all
-NOTICES_LISTED = 100              # the latest notices a query lists
 
 
 class LedgerDomain:
@@ -80,7 +79,7 @@ class LedgerDomain:
             answer = messages.Error(Code.UNKNOWN_BIDDER.name, f"there is no account '{query.account}'"
                                     if query.account else f"a {query.report} needs an account", "account", query.command_id)
         elif query.report == "notices":
-            kept = state.notices.get(query.account, [])[-NOTICES_LISTED:]
+            kept = state.notices.get(query.account, [])
             answer = backoffice.Notices(query.account, tuple(messages.Notice(kind=n.kind, text=n.text, seq=n.seq) for n in kept),
                                         seq, query.command_id)
         elif query.report == "statement":

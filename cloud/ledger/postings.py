@@ -14,7 +14,7 @@ import dataclasses
 from cloud.core.refusal import Refusal
 from cloud.ledger.accounts import Account, quantity
 from cloud.ledger.events import Phase, Transfer, TransferRecorded
-from cloud.ledger.state import LedgerState, book
+from cloud.ledger.state import Closed, LedgerState, book
 from shared.codes import Code
 from shared.money import MAX_MINOR
 
@@ -58,8 +58,9 @@ class Postings:
     def events(self) -> list[TransferRecorded]:
         return [TransferRecorded(t) for t in self._planned.values()]
 
-    def find(self, transfer_id: str) -> Transfer | None:
-        return self._planned.get(transfer_id) or self.ledger.transfers.get(transfer_id)
+    def find(self, transfer_id: str) -> Transfer | Closed | None:
+        """The transfer planned or live, or what is left of it once final; None: never made."""
+        return self._planned.get(transfer_id) or self.ledger.known(transfer_id)
 
     def _ledger_of(self, debit: str, credit: str) -> str:
         if debit == credit:
@@ -74,7 +75,7 @@ class Postings:
         held = self.find(pending_id)
         if held is None or held.phase is not Phase.PENDING:
             raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no pending transfer {pending_id}")
-        if pending_id in self._closed or pending_id not in self.ledger.open_pending and pending_id not in self._planned:
+        if pending_id in self._closed or not isinstance(held, Transfer):
             raise Refusal(Code.PENDING_CLOSED, f"{pending_id} was already posted or voided")
         return held
 

@@ -117,7 +117,7 @@ def _(c: cmd.DecidePayout, house: House, state: LedgerState, plan: Postings, pre
 
 @_desk.register
 def _(c: cmd.ReverseTransfer, house: House, state: LedgerState, plan: Postings, prefix: str, seq: int) -> Outcome:
-    original = state.transfers.get(c.transfer_id)
+    original = state.known(c.transfer_id)
     if original is None:
         raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no transfer {c.transfer_id}")
     if original.phase not in (Phase.POSTED, Phase.POST):

@@ -1,13 +1,47 @@
-"""The ledger's state and `apply`, the only code that changes it (and `book`, shared with the planner)."""
+"""The ledger's state and `apply`, the only code that changes it (and `book`, shared with the planner).
+
+What stays live is what the rules need and what grows with what is open: the accounts, the holds not
+yet posted or voided (with their timeouts), the references the duplicate rule checks, the payouts and
+each user's latest notices. A transfer that is final (posted, voided, or a hold once closed) leaves as
+a tiny `Closed` record, so its id is never used twice, a closed hold is told apart from an unknown one
+and a posted one is reversed once; each user's statement is kept as plain `Line` tuples written as
+the transfer is applied (a snapshot loads tuples ~10x faster than the frozen transfers they replace).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Any
+from typing import Any, NamedTuple
 
 from cloud.ledger import events as ev
-from cloud.ledger.accounts import Account, opened
+from cloud.ledger.accounts import Account, opened, parse
 from cloud.ledger.events import Phase, Transfer
+
+NOTICES_KEPT = 100                # the latest notices of a user kept (what the desk's notices query lists)
+
+
+class Closed(NamedTuple):
+    """A transfer no longer live: what the id, hold and reversal rules still read of it."""
+    phase: Phase
+    debit: str
+    credit: str
+    amount: int
+
+    @property
+    def ledger(self) -> str:
+        return parse(self.debit).ledger
+
+
+class Line(NamedTuple):
+    """A line of a user's statement as the transfer was applied: the account's figures after it."""
+    transfer_id: str
+    at_ms: int
+    account: str
+    amount: int                   # signed: + into the account, - out of it
+    phase: Phase
+    balance: int
+    available: int
+    reference: str
 
 
 @dataclass
@@ -21,20 +55,29 @@ class Payout:
 @dataclass
 class LedgerState:
     accounts: dict[str, Account] = field(default_factory=dict)
-    transfers: dict[str, Transfer] = field(default_factory=dict)          # every transfer, in journal order
+    transfers: dict[str, Transfer] = field(default_factory=dict)          # the live ones: holds not yet posted or voided
+    closed: dict[str, Closed] = field(default_factory=dict)               # every other transfer id, reduced to what rules read
     holders: dict[str, list[str]] = field(default_factory=dict)           # user -> their account names
-    by_user: dict[str, list[str]] = field(default_factory=dict)           # user -> their transfers, in order
-    open_pending: dict[str, None] = field(default_factory=dict)           # pending ids not yet posted or voided
-    timeouts: dict[str, int] = field(default_factory=dict)                # those with a timeout -> it (a few, not every order's hold)
+    lines: dict[str, list[Line]] = field(default_factory=dict)            # user -> their statement, in journal order
+    timeouts: dict[str, int] = field(default_factory=dict)                # holds with a timeout -> it (a few, not every order's hold)
     reversals: dict[str, str] = field(default_factory=dict)               # reversed transfer -> its reversal
     references: dict[str, str] = field(default_factory=dict)              # bank/payout reference -> transfer
     payouts: dict[str, Payout] = field(default_factory=dict)
-    notices: dict[str, list[ev.UserNotified]] = field(default_factory=dict)
+    notices: dict[str, list[ev.UserNotified]] = field(default_factory=dict)   # user -> their latest NOTICES_KEPT
     answers: dict[str, ev.LedgerAnswered] = field(default_factory=dict)
+
+    @property
+    def open_pending(self) -> dict[str, Transfer]:
+        """The holds not yet posted or voided, by id."""
+        return self.transfers
 
     def account(self, name: str) -> Account:
         """The account, or a fresh empty one (accounts open on their first transfer)."""
         return self.accounts.get(name) or opened(name)
+
+    def known(self, transfer_id: str) -> Transfer | Closed | None:
+        """The transfer live, or what is left of it once final; None: never made."""
+        return self.transfers.get(transfer_id) or self.closed.get(transfer_id)
 
 
 def book(debit: Account, credit: Account, transfer: Transfer, pending: Transfer | None) -> None:
@@ -57,23 +100,25 @@ def apply(event: Any, state: LedgerState) -> None:
 
 @apply.register
 def _(event: ev.TransferRecorded, state: LedgerState) -> None:
-    transfer = event.transfer
-    pending = state.transfers[transfer.pending_id] if transfer.pending_id else None
-    debit, credit = _opened(state, transfer.debit), _opened(state, transfer.credit)
-    book(debit, credit, transfer, pending)
-    state.transfers[transfer.id] = transfer
-    for account in (debit, credit):
+    t = event.transfer
+    pending = state.transfers.pop(t.pending_id) if t.pending_id else None
+    debit, credit = _opened(state, t.debit), _opened(state, t.credit)
+    book(debit, credit, t, pending)
+    if t.phase is Phase.PENDING:
+        state.transfers[t.id] = t
+        if t.timeout_at is not None:
+            state.timeouts[t.id] = t.timeout_at
+    else:
+        state.closed[t.id] = Closed(t.phase, t.debit, t.credit, t.amount)
+    if pending is not None:
+        state.closed[pending.id] = Closed(Phase.PENDING, t.debit, t.credit, pending.amount)
+        state.timeouts.pop(pending.id, None)
+    if t.reverses:
+        state.reversals[t.reverses] = t.id
+    for name, account, sign in ((t.debit, debit, -1), (t.credit, credit, 1)):
         if account.user is not None:
-            state.by_user[account.user].append(transfer.id)
-    if transfer.reverses:
-        state.reversals[transfer.reverses] = transfer.id
-    if transfer.phase is Phase.PENDING:
-        state.open_pending[transfer.id] = None
-        if transfer.timeout_at is not None:
-            state.timeouts[transfer.id] = transfer.timeout_at
-    elif transfer.pending_id:
-        del state.open_pending[transfer.pending_id]
-        state.timeouts.pop(transfer.pending_id, None)
+            state.lines[account.user].append(Line(t.id, t.ts, name, sign * t.amount, t.phase, account.balance,
+                                                  account.available, t.reference))
 
 
 def _opened(state: LedgerState, name: str) -> Account:
@@ -82,7 +127,7 @@ def _opened(state: LedgerState, name: str) -> Account:
         account = state.accounts[name] = opened(name)
         if account.user is not None:
             state.holders.setdefault(account.user, []).append(name)
-            state.by_user.setdefault(account.user, [])
+            state.lines.setdefault(account.user, [])
     return account
 
 
@@ -103,7 +148,9 @@ def _(event: ev.PayoutDecided, state: LedgerState) -> None:
 
 @apply.register
 def _(event: ev.UserNotified, state: LedgerState) -> None:
-    state.notices.setdefault(event.account, []).append(event)
+    kept = state.notices.setdefault(event.account, [])
+    kept.append(event)
+    del kept[:-NOTICES_KEPT]
 
 
 @apply.register

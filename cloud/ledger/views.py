@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cloud.ledger.events import Phase
+from cloud.ledger.accounts import parse
 from cloud.ledger.state import LedgerState
 from shared.backoffice import Balance, LedgerTotal, StatementLine, TrialLine
 
@@ -15,25 +15,11 @@ def balances(state: LedgerState, user: str) -> tuple[Balance, ...]:
 
 
 def statement(state: LedgerState, user: str, last: int | None = None) -> tuple[StatementLine, ...]:
-    """The user's transfers in journal order, each with its account's balance and availability after it.
-    Walked back from today's balances, so the latest `last` lines cost `last` steps, not the whole history."""
-    posted = {name: state.accounts[name].balance for name in state.holders.get(user, ())}
-    held = {name: state.accounts[name].debits_pending for name in posted}
-    history = state.by_user.get(user, [])
-    lines = []
-    for transfer_id in reversed(history[-last:] if last else history):
-        t = state.transfers[transfer_id]
-        account = t.credit if t.credit in posted else t.debit
-        sign = 1 if account == t.credit else -1
-        lines.append(StatementLine(t.id, t.ts, account, t.ledger, sign * t.amount, t.phase.value, posted[account],
-                                   posted[account] - held[account], t.reference))
-        if t.phase in (Phase.POSTED, Phase.POST):
-            posted[account] -= sign * t.amount
-        if sign < 0 and t.phase is Phase.PENDING:
-            held[account] -= t.amount                                   # before the hold
-        elif sign < 0 and t.pending_id:
-            held[account] += state.transfers[t.pending_id].amount       # before its hold was closed
-    return tuple(reversed(lines))
+    """The user's transfers in journal order (the latest `last`), each with its account's balance and
+    availability after it, as they were when it was applied."""
+    lines = state.lines.get(user, [])
+    return tuple(StatementLine(l.transfer_id, l.at_ms, l.account, parse(l.account).ledger, l.amount, l.phase.value, l.balance,
+                               l.available, l.reference) for l in (lines[-last:] if last else lines))
 
 
 def trial_balance(state: LedgerState) -> tuple[tuple[TrialLine, ...], tuple[LedgerTotal, ...]]:

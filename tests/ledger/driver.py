@@ -13,10 +13,12 @@ from cloud.identity.domain import IdentityDomain
 from cloud.kernel.domain import House, Stamped, Tick
 from cloud.kernel.store import Entry
 from cloud.ledger import commands as ledger
+from cloud.ledger import events as ev
 from cloud.ledger.answers import Answer
+from cloud.ledger.events import Phase, Transfer
 from cloud.ledger.domain import LedgerDomain
 from cloud.ledger.state import LedgerState
-from shared.backoffice import CatalogueRef, Grade, KindSpec
+from shared.backoffice import CatalogueRef, Grade, KindSpec, StatementLine
 
 PIN_HASH = "scrypt$16384$8$1$" + "0" * 32 + "$" + "0" * 64
 DRAGON = KindSpec(kind="hk-dragon-1988-ms65", category="precious_metal_coins", name="Hong Kong 1988 Year of the Dragon $1,000 gold",
@@ -115,3 +117,31 @@ class Desk:
             for event in events:
                 house.apply(event)
         return house
+
+
+def journaled(desk: Desk) -> dict[str, Transfer]:
+    """Every transfer the journal holds, by id, in journal order."""
+    return {e.transfer.id: e.transfer for events in desk.journal for e in events if isinstance(e, ev.TransferRecorded)}
+
+
+def statement_before(desk: Desk, user: str, last: int | None = None) -> tuple[StatementLine, ...]:
+    """The statement as the ledger printed it when it kept every transfer live (its code, over the journal)."""
+    transfers = journaled(desk)
+    state = desk.ledger
+    posted = {name: state.accounts[name].balance for name in state.holders.get(user, ())}
+    held = {name: state.accounts[name].debits_pending for name in posted}
+    history = [t.id for t in transfers.values() if t.debit in posted or t.credit in posted]
+    lines = []
+    for transfer_id in reversed(history[-last:] if last else history):
+        t = transfers[transfer_id]
+        account = t.credit if t.credit in posted else t.debit
+        sign = 1 if account == t.credit else -1
+        lines.append(StatementLine(t.id, t.ts, account, t.ledger, sign * t.amount, t.phase.value, posted[account],
+                                   posted[account] - held[account], t.reference))
+        if t.phase in (Phase.POSTED, Phase.POST):
+            posted[account] -= sign * t.amount
+        if sign < 0 and t.phase is Phase.PENDING:
+            held[account] -= t.amount
+        elif sign < 0 and t.pending_id:
+            held[account] += transfers[t.pending_id].amount
+    return tuple(reversed(lines))

@@ -62,7 +62,7 @@ REFUSED = [
      Code.INSUFFICIENT_FUNDS),
     ("a payout request from an account not approved", lambda d: (d.send(ManageAccount("a9", "register", "dan", handle="dan", pin_hash=PIN_HASH)),
                                                                   d.request("dan", 50, "r1"))[-1], Code.NOT_APPROVED),
-    ("reversing units", lambda d: (d.define(), d.deposit_item("alice", "i1"), d.reverse(next(iter(d.ledger.transfers))))[-1],
+    ("reversing units", lambda d: (d.define(), d.deposit_item("alice", "i1"), d.reverse(next(iter(d.ledger.closed))))[-1],
      Code.NOT_REVERSIBLE),
     ("a payout request while trading is locked", lambda d: ([d.send(CheckPin("alice", False, PIN_HASH)) for _ in range(5)],
                                                           d.deposit("alice", 100), d.request("alice", 50, "r1"))[-1], Code.PIN_LOCKED),
@@ -120,9 +120,9 @@ def test_a_correction_is_a_reversing_transfer_and_the_original_stays(desk):
     original = desk.ledger.references["deposit:W1"]
     assert desk.reverse(original, "the wire was for bob").ok
     assert desk.balance(ALICE) == (0, 0)
-    reversal = desk.ledger.transfers[desk.ledger.reversals[original]]
-    assert (reversal.debit, reversal.credit, reversal.amount, reversal.reverses) == (ALICE, bank("HKD"), 100_000, original)
-    assert desk.ledger.transfers[original].phase is Phase.POSTED
+    reversal = desk.ledger.closed[desk.ledger.reversals[original]]
+    assert (reversal.phase, reversal.debit, reversal.credit, reversal.amount) == (Phase.POSTED, ALICE, bank("HKD"), 100_000)
+    assert desk.ledger.closed[original].phase is Phase.POSTED
 
 
 def test_the_statement_shows_each_transfer_with_a_running_balance(desk):

@@ -33,7 +33,7 @@ def applied(desk: Desk, plan: Postings) -> list:
 
 def first(plan: Postings) -> str:
     """The id of the first transfer journaled (alice's deposit)."""
-    return next(iter(plan.ledger.transfers))
+    return next(iter(plan.ledger.closed))
 
 
 REFUSED = [
