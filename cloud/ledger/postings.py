@@ -14,7 +14,7 @@ import dataclasses
 from cloud.core.refusal import Refusal
 from cloud.ledger.accounts import Account, quantity
 from cloud.ledger.events import Phase, Transfer, TransferRecorded
-from cloud.ledger.state import Closed, LedgerState, book
+from cloud.ledger.state import LedgerState, book
 from shared.codes import Code
 from shared.money import MAX_MINOR
 
@@ -58,9 +58,9 @@ class Postings:
     def events(self) -> list[TransferRecorded]:
         return [TransferRecorded(t) for t in self._planned.values()]
 
-    def find(self, transfer_id: str) -> Transfer | Closed | None:
-        """The transfer planned or live, or what is left of it once final; None: never made."""
-        return self._planned.get(transfer_id) or self.ledger.known(transfer_id)
+    def find(self, transfer_id: str) -> Transfer | None:
+        """The transfer planned, or live (a hold not yet closed)."""
+        return self._planned.get(transfer_id) or self.ledger.transfers.get(transfer_id)
 
     def _ledger_of(self, debit: str, credit: str) -> str:
         if debit == credit:
@@ -73,9 +73,11 @@ class Postings:
 
     def _open(self, pending_id: str) -> Transfer:
         held = self.find(pending_id)
-        if held is None or held.phase is not Phase.PENDING:
+        closed = self.ledger.closed.get(pending_id)
+        phase = held.phase if held else closed[0] if closed else None
+        if phase is not Phase.PENDING:
             raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no pending transfer {pending_id}")
-        if pending_id in self._closed or not isinstance(held, Transfer):
+        if held is None or pending_id in self._closed:
             raise Refusal(Code.PENDING_CLOSED, f"{pending_id} was already posted or voided")
         return held
 
@@ -85,7 +87,7 @@ class Postings:
     def _add(self, transfer: Transfer, held: Transfer | None) -> Transfer:
         if type(transfer.amount) is not int or not 0 < transfer.amount <= MAX_MINOR:
             raise Refusal(Code.BAD_VALUE, f"a transfer's amount must be a whole number from 1 to {MAX_MINOR}")
-        if self.find(transfer.id) is not None:
+        if self.find(transfer.id) is not None or transfer.id in self.ledger.closed:
             raise Refusal(Code.TRANSFER_EXISTS, f"transfer {transfer.id} exists: it is never made twice")
         debit, credit = (dataclasses.replace(self._account(name)) for name in (transfer.debit, transfer.credit))
         book(debit, credit, transfer, held)

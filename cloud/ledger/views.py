@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cloud.ledger.accounts import parse
 from cloud.ledger.state import LedgerState
 from shared.backoffice import Balance, LedgerTotal, StatementLine, TrialLine
 
@@ -18,8 +17,9 @@ def statement(state: LedgerState, user: str, last: int | None = None) -> tuple[S
     """The user's transfers in journal order (the latest `last`), each with its account's balance and
     availability after it, as they were when it was applied."""
     lines = state.lines.get(user, [])
-    return tuple(StatementLine(l.transfer_id, l.at_ms, l.account, parse(l.account).ledger, l.amount, l.phase.value, l.balance,
-                               l.available, l.reference) for l in (lines[-last:] if last else lines))
+    return tuple(StatementLine(transfer_id, at_ms, account, state.accounts[account].ledger, amount, phase.value, balance, available,
+                               reference)
+                 for transfer_id, at_ms, account, amount, phase, balance, available, reference in (lines[-last:] if last else lines))
 
 
 def trial_balance(state: LedgerState) -> tuple[tuple[TrialLine, ...], tuple[LedgerTotal, ...]]:

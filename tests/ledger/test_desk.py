@@ -120,9 +120,8 @@ def test_a_correction_is_a_reversing_transfer_and_the_original_stays(desk):
     original = desk.ledger.references["deposit:W1"]
     assert desk.reverse(original, "the wire was for bob").ok
     assert desk.balance(ALICE) == (0, 0)
-    reversal = desk.ledger.closed[desk.ledger.reversals[original]]
-    assert (reversal.phase, reversal.debit, reversal.credit, reversal.amount) == (Phase.POSTED, ALICE, bank("HKD"), 100_000)
-    assert desk.ledger.closed[original].phase is Phase.POSTED
+    assert desk.ledger.closed[desk.ledger.reversals[original]] == (Phase.POSTED, ALICE, bank("HKD"), 100_000)
+    assert desk.ledger.closed[original] == (Phase.POSTED, bank("HKD"), ALICE, 100_000)
 
 
 def test_the_statement_shows_each_transfer_with_a_running_balance(desk):
