@@ -85,7 +85,6 @@ def quantity(amount: int, ledger: str) -> str:
 
 @dataclass
 class Account:
-    name: str                     # the one string of this name the ledger's records share (a smaller snapshot)
     ledger: str
     user: str | None = None       # set: debits (posted + pending) must not exceed posted credits
     debits_posted: int = 0
@@ -105,4 +104,4 @@ class Account:
 
 def opened(name: str) -> Account:
     owner = parse(name)
-    return Account(name, owner.ledger, owner.user)
+    return Account(owner.ledger, owner.user)

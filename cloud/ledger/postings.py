@@ -14,7 +14,7 @@ import dataclasses
 from cloud.core.refusal import Refusal
 from cloud.ledger.accounts import Account, quantity
 from cloud.ledger.events import Phase, Transfer, TransferRecorded
-from cloud.ledger.state import LedgerState, book
+from cloud.ledger.state import LedgerState, book, closed_of
 from shared.codes import Code
 from shared.money import MAX_MINOR
 
@@ -74,7 +74,7 @@ class Postings:
     def _open(self, pending_id: str) -> Transfer:
         held = self.find(pending_id)
         closed = self.ledger.closed.get(pending_id)
-        phase = held.phase if held else closed[0] if closed else None
+        phase = held.phase if held else closed_of(closed).phase if closed else None
         if phase is not Phase.PENDING:
             raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no pending transfer {pending_id}")
         if held is None or pending_id in self._closed:

@@ -120,15 +120,13 @@ def _(c: cmd.ReverseTransfer, house: House, state: LedgerState, plan: Postings, 
     original = state.known(c.transfer_id)
     if original is None:
         raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no transfer {c.transfer_id}")
-    phase, debit, credit, amount = original
-    if phase not in (Phase.POSTED, Phase.POST):
-        raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} moved nothing ({phase.value}): post or void its hold instead")
-    ledger = state.accounts[debit].ledger
-    if ledger.startswith("units:"):
+    if original.phase not in (Phase.POSTED, Phase.POST):
+        raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} moved nothing ({original.phase.value}): post or void its hold instead")
+    if original.ledger.startswith("units:"):
         raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} moved units: units move with their items (./hall custody)")
     if c.transfer_id in state.reversals:
         raise Refusal(Code.NOT_REVERSIBLE, f"{c.transfer_id} was already reversed by {state.reversals[c.transfer_id]}")
-    plan.transfer(f"{prefix}:0", credit, debit, amount, c.reason, reverses=c.transfer_id)
-    users = [state.accounts[name].user for name in (debit, credit)]
-    text = f"Transfer {c.transfer_id} of {quantity(amount, ledger)} was reversed: {c.reason}."
+    plan.transfer(f"{prefix}:0", original.credit, original.debit, original.amount, c.reason, reverses=c.transfer_id)
+    users = [state.accounts[name].user for name in (original.debit, original.credit)]
+    text = f"Transfer {c.transfer_id} of {quantity(original.amount, original.ledger)} was reversed: {c.reason}."
     return [*plan.events(), *(ev.UserNotified(u, "funds", text, seq) for u in users if u)], f"{c.transfer_id} reversed"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cloud.ledger.state import LedgerState
+from cloud.ledger.state import LedgerState, line_of
 from shared.backoffice import Balance, LedgerTotal, StatementLine, TrialLine
 
 
@@ -17,9 +17,7 @@ def statement(state: LedgerState, user: str, last: int | None = None) -> tuple[S
     """The user's transfers in journal order (the latest `last`), each with its account's balance and
     availability after it, as they were when it was applied."""
     lines = state.lines.get(user, [])
-    return tuple(StatementLine(transfer_id, at_ms, account, state.accounts[account].ledger, amount, phase.value, balance, available,
-                               reference)
-                 for transfer_id, at_ms, account, amount, phase, balance, available, reference in (lines[-last:] if last else lines))
+    return tuple(line_of(text) for text in (lines[-last:] if last else lines))
 
 
 def trial_balance(state: LedgerState) -> tuple[tuple[TrialLine, ...], tuple[LedgerTotal, ...]]:

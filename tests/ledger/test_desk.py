@@ -8,6 +8,7 @@ import pytest
 from cloud.ledger import commands as ledger
 from cloud.ledger.accounts import bank, user_cash
 from cloud.ledger.events import Phase
+from cloud.ledger.state import closed_of
 from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, topics
 from shared.codes import Code
@@ -120,8 +121,8 @@ def test_a_correction_is_a_reversing_transfer_and_the_original_stays(desk):
     original = desk.ledger.references["deposit:W1"]
     assert desk.reverse(original, "the wire was for bob").ok
     assert desk.balance(ALICE) == (0, 0)
-    assert desk.ledger.closed[desk.ledger.reversals[original]] == (Phase.POSTED, ALICE, bank("HKD"), 100_000)
-    assert desk.ledger.closed[original] == (Phase.POSTED, bank("HKD"), ALICE, 100_000)
+    assert closed_of(desk.ledger.closed[desk.ledger.reversals[original]]) == (Phase.POSTED, ALICE, bank("HKD"), 100_000)
+    assert closed_of(desk.ledger.closed[original]) == (Phase.POSTED, bank("HKD"), ALICE, 100_000)
 
 
 def test_the_statement_shows_each_transfer_with_a_running_balance(desk):

@@ -23,6 +23,7 @@ from cloud.ledger.accounts import house_cash, user_cash
 from cloud.ledger.domain import LedgerDomain
 from cloud.ledger.events import Phase
 from cloud.ledger.postings import Postings
+from cloud.ledger.state import closed_of
 from cloud.ledger.views import statement, trial_balance
 from tests.ledger.driver import DRAGON, Desk, statement_before
 
@@ -220,7 +221,7 @@ def test_a_snapshot_and_the_journal_after_it_rebuild_the_same_house_as_a_full_re
             journal.save_snapshot(desk.seq, desk.house)
             middle = desk.seq
     journal.append([e for e in desk.entries if e.stamped.seq > middle])
-    assert {phase for phase, *_ in desk.ledger.closed.values()} == set(Phase) and desk.house["custody"].withdrawn
+    assert {closed_of(text).phase for text in desk.ledger.closed.values()} == set(Phase) and desk.house["custody"].withdrawn
     from_snapshot, replayed = House(desk.house.domains), House(desk.house.domains)
     assert journal.load(from_snapshot) == middle
     for event in journal.events():
