@@ -90,8 +90,10 @@ class LedgerState:
     def known(self, transfer_id: str) -> Transfer | Closed | None:
         """The transfer live, or what is left of it once final; None: never made."""
         live = self.transfers.get(transfer_id)
-        text = self.closed.get(transfer_id) if live is None else None
-        return closed_of(text) if text is not None else live
+        if live is not None:
+            return live
+        text = self.closed.get(transfer_id)
+        return None if text is None else closed_of(text)
 
 
 def book(debit: Account, credit: Account, transfer: Transfer, pending: Transfer | None) -> None:
