@@ -371,12 +371,9 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 def _value_of(value: Any) -> Any:
-    kind = type(value)
-    if kind in _SCALARS:
+    if type(value) in _SCALARS:
         return value
-    if kind is tuple:
-        return [_value_of(item) for item in value]
-    if _reader(kind):
+    if _reader(type(value)):
         return _plain(value)
     if isinstance(value, tuple):
         return [_value_of(item) for item in value]
