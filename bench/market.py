@@ -8,13 +8,16 @@ the plain-paho baselines measured in the same run, through the same broker, as b
   orders_per_s                            a stream published at once: resting sells, crossing buys and
                                           resting buys below the market, every one answered "ok"
 Targets (issue 13): orders_per_s >= 0.5 * raw_qos1_msgs_per_s, order_to_ack_ms_p99 <= 5 * raw_rtt_ms_p99.
+--resume JOURNAL: the arbiter resumes a copy of that SQLite journal (one `bench.kernel`'s build made, say)
+instead of a new house: the same figures on a house carrying years of state.
 
-    python -m bench.market [--orders N] [--flood N]
+    python -m bench.market [--orders N] [--flood N] [--resume JOURNAL]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -92,14 +95,16 @@ def order_rate(broker: Broker, count: int) -> tuple[float, int]:
     return count / elapsed, answered
 
 
-def figures(orders: int = 1000, flood: int = 10_000) -> dict[str, Any]:
+def figures(orders: int = 1000, flood: int = 10_000, resume: Path | None = None) -> dict[str, Any]:
     from bench.__main__ import BENCH_SALE, raw_qos1_rate, raw_rtt      # the baselines, measured the same way
     with tempfile.TemporaryDirectory(prefix="hall-bench-market-") as tmp:
         work = Path(tmp)
         config = work / "bench.toml"
         config.write_text(BENCH_SALE.format(pin_hash=hash_pin(BENCH_PIN)))
+        if resume:
+            shutil.copyfile(resume, work / "journal.sqlite3")
         with Broker(work / "broker") as broker:
-            arbiter = start_arbiter("cloud", config, broker, work / "journal.sqlite3", "--new")
+            arbiter = start_arbiter("cloud", config, broker, work / "journal.sqlite3", *(() if resume else ("--new",)))
             try:
                 unlock(broker, TRADERS)
                 stock(broker, orders + flood)
@@ -126,8 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.market", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1000, help="orders in sequence for the latency figures")
     parser.add_argument("--flood", type=int, default=10_000, help="orders published at once for the rate figures")
+    parser.add_argument("--resume", type=Path, help="a SQLite journal whose house the arbiter resumes (a copy of it)")
     args = parser.parse_args(argv)
-    print(json.dumps(figures(args.orders, args.flood), indent=2))
+    print(json.dumps(figures(args.orders, args.flood, args.resume), indent=2))
 
 
 if __name__ == "__main__":
