@@ -9,6 +9,7 @@ config's sale if the house does not have it yet; then serves until SIGTERM. A Po
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     except JournalError as exc:
         print(f"hall arbiter: {exc}", file=sys.stderr)
         sys.exit(3)
+    gc.freeze()              # the loaded house lives as long as the process: no full collection rescans it
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
