@@ -2,7 +2,7 @@
 same answer and changes nothing (the ledger's and custody's commands, as bids are in the auction)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,11 @@ class Answer:
     account: str | None = None    # a user's command: answered on their topic; None: the house desk
 
 
-def answer_once(answers: Mapping[str, Answer], key: str, answered: type[Answer], again: Callable[[str], Any],
+def answer_once(answers: Container[str], key: str, answered: type[Answer], again: Callable[[str], Any],
                 command_id: str, account: str | None, seq: int,
                 decide: Callable[[], tuple[list[Any], str]]) -> list[Any]:
-    """`decide()` returns the events and the sentence for the sender, or raises Refusal: then only
+    """`answers`: the keys of the commands answered already (each domain keeps their answers its own way).
+    `decide()` returns the events and the sentence for the sender, or raises Refusal: then only
     the coded refusal is answered and nothing else happens."""
     if key in answers:
         return [again(key)]

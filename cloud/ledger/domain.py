@@ -7,7 +7,7 @@ from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
 from cloud.ledger import commands as cmd, events as ev, rules
 from cloud.ledger.answers import published
-from cloud.ledger.state import LedgerState, apply
+from cloud.ledger.state import LedgerState, answer_of, apply
 from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, messages, topics
 from shared.codes import Code
@@ -46,7 +46,7 @@ class LedgerDomain:
             if isinstance(event, ev.LedgerAnswered):
                 out.append(published(event))
             elif isinstance(event, ev.LedgerAnsweredAgain):
-                out.append(published(state.answers[event.key]))
+                out.append(published(answer_of(event.key, state.answers[event.key])))
             elif isinstance(event, ev.UserNotified):
                 notice = messages.Notice(kind=event.kind, text=event.text, seq=event.seq)
                 out.append(Publication(topics.USER_NOTICE.format(account=event.account), messages.encode(notice)))

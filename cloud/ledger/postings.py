@@ -73,7 +73,7 @@ class Postings:
 
     def _open(self, pending_id: str) -> Transfer:
         held = self.find(pending_id)
-        closed = self.ledger.closed.get(pending_id)
+        closed = self.ledger.closed.get(pending_id)             # a hold closed in an earlier batch: only its text is left
         phase = held.phase if held else closed_of(closed).phase if closed else None
         if phase is not Phase.PENDING:
             raise Refusal(Code.UNKNOWN_TRANSFER, f"there is no pending transfer {pending_id}")

@@ -2,7 +2,7 @@
 
 What stays live is what the rules need and what grows with what is open: the accounts, the holds not
 yet posted or voided (with their timeouts), the references the duplicate rule checks, the payouts and
-each user's latest notices. A transfer that is final (posted, voided, or a hold once closed) leaves as
+each user's latest notices, and each command's answer (one line of text). A transfer that is final (posted, voided, or a hold once closed) leaves as
 one short line of text, so its id is never used twice, a closed hold is told apart from an unknown one
 and a posted one is reversed once; each user's statement is kept as lines of text written as the
 transfer is applied. Text, not tuples: a string is one object the garbage collector never tracks, so a
@@ -20,6 +20,7 @@ from cloud.ledger import events as ev
 from cloud.ledger.accounts import Account, opened, parse
 from cloud.ledger.events import Phase, Transfer
 from shared.backoffice import StatementLine
+from shared.codes import Code
 
 NOTICES_KEPT = 100                # the latest notices of a user kept (what the desk's notices query lists)
 
@@ -43,6 +44,16 @@ def closed_text(phase: Phase, debit: str, credit: str, amount: int) -> str:
 def closed_of(text: str) -> Closed:
     phase, debit, credit, amount = text.split(" ")
     return Closed(Phase(phase), debit, credit, int(amount))
+
+
+def answer_text(a: ev.LedgerAnswered) -> str:
+    """A command's answer, kept so the same command again gets it again; the message last."""
+    return f"{a.command_id} {int(a.ok)} {a.code.name} {a.seq} {a.account or ''} {a.message}"
+
+
+def answer_of(key: str, text: str) -> ev.LedgerAnswered:
+    command_id, ok, code, seq, account, message = text.split(" ", 5)
+    return ev.LedgerAnswered(key, command_id, ok == "1", Code[code], message, int(seq), account or None)
 
 
 def line_text(t: Transfer, account: str, sign: int, after: Account) -> str:
@@ -76,7 +87,7 @@ class LedgerState:
     references: dict[str, str] = field(default_factory=dict)              # bank/payout reference -> transfer
     payouts: dict[str, Payout] = field(default_factory=dict)
     notices: dict[str, list[ev.UserNotified]] = field(default_factory=dict)   # user -> their latest NOTICES_KEPT
-    answers: dict[str, ev.LedgerAnswered] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)                 # command key -> answer_text
 
     @property
     def open_pending(self) -> dict[str, Transfer]:
@@ -170,7 +181,7 @@ def _(event: ev.UserNotified, state: LedgerState) -> None:
 
 @apply.register
 def _(event: ev.LedgerAnswered, state: LedgerState) -> None:
-    state.answers[event.key] = event
+    state.answers[event.key] = answer_text(event)
 
 
 @apply.register

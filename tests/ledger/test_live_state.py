@@ -12,7 +12,7 @@ from cloud.core.refusal import Refusal
 from cloud.custody.domain import CustodyDomain
 from cloud.identity.domain import IdentityDomain
 from cloud.kernel.domain import House
-from cloud.ledger import events as ev
+from cloud.ledger import commands as ledger, events as ev
 from cloud.ledger.accounts import house_cash, user_cash
 from cloud.ledger.domain import STATEMENT_LINES, LedgerDomain
 from cloud.ledger.events import Phase
@@ -124,3 +124,16 @@ def test_a_user_keeps_their_latest_notices_which_the_desk_lists(desk):
     report = desk.house.domain("ledger").report(desk.house, backoffice.LedgerQuery(command_id="q", report="notices",
                                                                                   account="alice"), desk.seq)
     assert [n["seq"] for n in json.loads(report.payload)["notices"]] == [n.seq for n in sent[-NOTICES_KEPT:]]
+
+
+def test_a_command_sent_again_is_answered_as_the_first_time_from_its_answer_kept_as_text(desk):
+    domain = desk.house.domain("ledger")
+    desk.deposit("alice", 1_000)
+    commands = [ledger.RecordDeposit("d1", "alice", 500, "HKD", "W 1"), ledger.RecordPayout("p1", "bob", 1, "HKD", "P1"),
+                ledger.RequestPayout("alice", "r1", 100, "HKD"), ledger.ReverseTransfer("v1", "nope", "a typo")]
+    for command in commands:
+        first = domain.publications(desk.house, desk.send(command))[-1]
+        again = desk.send(command)
+        assert [type(e) for e in again] == [ev.LedgerAnsweredAgain]
+        assert domain.publications(desk.house, again) == [first]
+    assert desk.ledger.answers["user:alice/r1"].startswith("r1 1 OK ")
