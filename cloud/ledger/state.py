@@ -1,14 +1,15 @@
 """The ledger's state and `apply`, the only code that changes it (and `book`, shared with the planner).
 
 What stays live is what the rules need and what grows with what is open: the accounts, the holds not
-yet posted or voided (with their timeouts), the references the duplicate rule checks, the payouts and
-each user's latest notices, and each command's answer (one line of text). A transfer that is final (posted, voided, or a hold once closed) leaves as
-one short line of text, so its id is never used twice, a closed hold is told apart from an unknown one
-and a posted one is reversed once; each user's statement is kept as lines of text written as the
-transfer is applied. Text, not tuples: a string is one object the garbage collector never tracks, so a
-snapshot loads 129,300 closed transfers in ~0.04 s (as tuples ~0.17 s; as the frozen transfers they
-replace, 1.3 s). Every field but a reference is an id, an account name, a phase or a number: none holds
-a space (shared.messages.ID_RE, accounts.parse).
+yet posted or voided (with their timeouts), the references the duplicate rule checks, the payouts,
+each user's latest notices and each command's answer. A transfer that is final (posted, voided, or a
+hold once closed) leaves as one short line of text, so its id is never used twice, a closed hold is
+told apart from an unknown one and a posted one is reversed once; each user's statement is kept as
+lines of text written as the transfer is applied; an answer is one line of text too. Text, not
+tuples: a string is one object the garbage collector never tracks, so a snapshot loads 129,300
+closed transfers in ~0.04 s (as tuples ~0.17 s; as the frozen transfers they replace, 1.3 s). Every
+field but the last (a reference, a message) is an id, an account name, a phase, a code or a number:
+none holds a space (shared.messages.ID_RE, accounts.parse).
 """
 from __future__ import annotations
 
