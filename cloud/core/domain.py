@@ -51,6 +51,7 @@ class Auctions:
     answers: dict[str, tuple[bool, Code, str, int]] = field(default_factory=dict)   # see `answered`
     order_sales: dict[str, str] = field(default_factory=dict)            # open sales' and unsettled orders -> their sale
     settlements: dict[str, ev.Settlement] = field(default_factory=dict)  # orders not yet released or cancelled
+    releasing: dict[str, int] = field(default_factory=dict)              # paid orders -> their release time (the few the clock reads)
     unsettled: dict[str, ClosedSale] = field(default_factory=dict)       # closed sales with orders not yet settled
     settled_orders: dict[str, str] = field(default_factory=dict)         # a closed sale's order -> released | cancelled
 
@@ -125,9 +126,14 @@ class AuctionDomain:
             if isinstance(event.event, ev.OrderCreated):
                 state.order_sales[event.event.order.order_id] = event.sale
             elif isinstance(event.event, ORDER_CLOSING):
-                state.settlements.pop(event.event.order_id, None)
+                _unsettle(state, event.event.order_id)
         elif isinstance(event, ev.SettlementRecorded):
-            state.settlements[event.settlement.order_id] = event.settlement
+            recorded = event.settlement
+            state.settlements[recorded.order_id] = recorded
+            if recorded.release_at is None:
+                state.releasing.pop(recorded.order_id, None)
+            else:
+                state.releasing[recorded.order_id] = recorded.release_at
         elif isinstance(event, ev.SaleStarted):
             sale = AuctionState()
             apply(event, sale)
@@ -140,8 +146,7 @@ class AuctionDomain:
 
     def deadline(self, house: House) -> int | None:
         due = [t for sale in house[NAME].open_sales() if (t := arbiter.next_deadline(sale_state(house, sale))) is not None]
-        release = settlement.deadline(house[NAME].settlements)
-        return min(due + ([release] if release is not None else []), default=None)
+        return min(due + list(house[NAME].releasing.values()), default=None)
 
     def publications(self, house: House, events: list[Any]) -> list[Publication]:
         out: list[Publication] = []
@@ -334,12 +339,17 @@ def _apply_closed(event: Any, state: Auctions, sale: str) -> None:
         closed.orders[event.order_id] = replace(closed.orders[event.order_id], status="paid")
     elif isinstance(event, ORDER_CLOSING):
         del closed.orders[event.order_id]
-        state.settlements.pop(event.order_id, None)
+        _unsettle(state, event.order_id)
         _settled(state, event.order_id, SETTLED[type(event)])
         if not closed.orders:
             del state.unsettled[sale]
     else:
         raise TypeError(f"closed sale {sale} cannot take {type(event).__name__}")
+
+
+def _unsettle(state: Auctions, order_id: str) -> None:
+    state.settlements.pop(order_id, None)
+    state.releasing.pop(order_id, None)
 
 
 def _settled(state: Auctions, order_id: str, status: str) -> None:

@@ -296,11 +296,7 @@ def desk(house: House, command: SettleOrder, seq: int, ts: int) -> tuple[list[An
 
 def due_releases(house: House, seq: int, ts: int) -> Iterator[Any]:
     """Paid orders whose release period has run out, released by the house's clock."""
-    for order_id, s in list(house["auction"].settlements.items()):
-        if s.release_at is not None and s.release_at <= ts:
+    for order_id, release_at in list(house["auction"].releasing.items()):
+        if release_at <= ts:
             events, _ = release(house, find(house, order_id, "paid"), "the release period ended", seq, ts)
             yield from events
-
-
-def deadline(settlements: dict[str, ev.Settlement]) -> int | None:
-    return min((s.release_at for s in settlements.values() if s.release_at is not None), default=None)

@@ -130,6 +130,6 @@ def test_the_scripted_run_reaches_every_step():
              ("release", 0), ("tick", 4 * DAY), ("cancel", 0), ("sell", "alice", 1), ("tick", 11 * DAY)])
     orders = list(d.state.orders.values())
     assert [(o.lot, o.status) for o in orders] == [("1", "released"), ("2", "cancelled"), ("3", "released"), ("2", "pending")]
-    fee = d.house["ledger"].transfers[f"order:{orders[1].order_id}:fee"]
+    fee = d.house["ledger"].known(f"order:{orders[1].order_id}:fee")
     assert fee.amount == 50 * UNIT                                   # 10 % of bob's 500 HKD total
-    assert d.house["ledger"].transfers[f"order:{orders[2].order_id}:paid"].debit == "external:bank:HKD"
+    assert d.house["ledger"].known(f"order:{orders[2].order_id}:paid").debit == "external:bank:HKD"
