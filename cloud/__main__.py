@@ -81,11 +81,9 @@ class Arbiter:
         now = self.retained_state()
         inbox = SpeedBump(self.engine, arbiter.parity_ms) if arbiter.parity_ms else self.engine    # the parity rule
         self.transport = MqttTransport(inbox, self.config.broker, arbiter.client_id, RateLimit(arbiter.bids_per_s, arbiter.bid_burst))
-        subscribed = threading.Event()                 # the transport subscribes on connect, in one SUBSCRIBE
-        self.transport.client.on_subscribe = lambda *_: subscribed.set()
         self.engine.start()
         self.transport.start()
-        if not subscribed.wait(SUBSCRIBED_WITHIN_S):
+        if not self.transport.subscribed.wait(SUBSCRIBED_WITHIN_S):
             self.stop()
             raise ConnectionError(f"the broker did not grant the arbiter's subscriptions within {SUBSCRIBED_WITHIN_S:.0f} s")
         self.transport.publish(now)

@@ -1,7 +1,8 @@
 """The hall box's MQTT link to the cloud: connects and reconnects with tenacity, reports its state.
 
 paho's own reconnect is off: one thread connects with exponential backoff (50 ms doubling to 2 s,
-forever), runs the network loop until the connection drops, and starts again. Every received
+forever), runs the network loop until the connection drops, and starts again. The link is up once
+the broker granted its subscriptions. Every received
 message and every state change is handed to the hall box's loop; nothing is decided here.
 """
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Link:
         self.on_state, self.on_delivered = on_state, on_delivered
         self.client = secure(make_client(client_id, persistent=True, reconnect=False), broker.username, broker.password, broker.cafile)
         self.client.on_connect = self._connected
+        self.client.on_subscribe = lambda *_: self._set(LinkState(True, time.monotonic())) if not self.state.up else None
         self.client.on_message = lambda c, u, m: on_message(m.topic, m.payload)
         self.client.on_publish = lambda c, u, mid, rc, props: on_delivered(mid)
         if will:
@@ -66,10 +68,14 @@ class Link:
         self.on_state(state)
 
     def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        """Up once the broker granted the subscriptions, not at CONNACK: a NATS cluster grants them
+        seconds later, and the hall box says it is online (and sends its outbox) when the link is up."""
         if reason.is_failure:
             return
-        client.subscribe(self.subscriptions)
-        self._set(LinkState(True, time.monotonic()))
+        if self.subscriptions:
+            client.subscribe(self.subscriptions)
+        else:
+            self._set(LinkState(True, time.monotonic()))
 
     def _run(self) -> None:
         attempts = 0

@@ -129,6 +129,9 @@ class MqttTransport:
                              broker.cafile)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_disconnect = self._on_disconnect
+        self.subscribed = threading.Event()     # the broker granted the inbound topics (a NATS cluster takes seconds)
         self.endpoints, self.now_at = broker.endpoints(), 0
         self.limit = limit or RateLimit()
         self.quarantine = quarantine or Quarantine(engine.journal.path.parent / "quarantine.sqlite3")
@@ -151,10 +154,14 @@ class MqttTransport:
                 log.warning("broker %s:%d: %s; trying the next address", host, port, exc)
         self.now_at = attempt
         if len(self.endpoints) > 1:
-            self.client.on_disconnect = lambda client, *_: self._fail_over(client)
             self.client.on_connect_fail = self._fail_over
         self.stopping = exit_if_network_dies(self.client)
         return self
+
+    def _on_disconnect(self, client: mqtt.Client, *_: Any) -> None:
+        self.subscribed.clear()
+        if len(self.endpoints) > 1:
+            self._fail_over(client)
 
     def _fail_over(self, client: mqtt.Client, *_: Any) -> None:
         if self.stopping is not None and self.stopping.is_set():
