@@ -129,7 +129,7 @@ class MqttTransport:
                              broker.cafile)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.subscribed = threading.Event()     # the broker granted the inbound topics (a NATS cluster takes seconds)
         self.endpoints, self.now_at = broker.endpoints(), 0
@@ -184,8 +184,26 @@ class MqttTransport:
             self.client.publish(p.topic, p.payload, qos=p.qos, retain=p.retain)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        if not reason.is_failure:
-            client.subscribe([(t.filter(), t.qos) for t in topics.INBOUND])
+        if reason.is_failure:
+            log.warning("broker %s:%d refused the connection: %s", client.host, client.port, reason)
+            return
+        log.info("connected to the broker at %s:%d%s", client.host, client.port, " (session kept)" if flags.session_present else "")
+        self._subscribe()
+
+    def _subscribe(self) -> None:
+        if self.client.is_connected():
+            self.client.subscribe([(t.filter(), t.qos) for t in topics.INBOUND])
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, properties: Any) -> None:
+        """Subscribed only when every filter was granted: a NATS node whose JetStream is electing a leader
+        (after another node died) refuses them (0x80), and a connected arbiter that cannot hear is deaf."""
+        if any(code.is_failure for code in codes):
+            log.warning("the broker refused %d of %d subscriptions: asking again in 1 s", sum(c.is_failure for c in codes), len(codes))
+            self.subscribed.clear()
+            threading.Timer(1.0, self._subscribe).start()
+        elif not self.subscribed.is_set():
+            log.info("subscribed to the %d inbound topics", len(codes))
+            self.subscribed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         """Hand the engine exactly one item per message, carrying its ack: whatever the message holds,
