@@ -90,11 +90,6 @@ class LedgerState:
     notices: dict[str, list[ev.UserNotified]] = field(default_factory=dict)   # user -> their latest NOTICES_KEPT
     answers: dict[str, str] = field(default_factory=dict)                 # command key -> answer_text
 
-    @property
-    def open_pending(self) -> dict[str, Transfer]:
-        """The holds not yet posted or voided, by id."""
-        return self.transfers
-
     def account(self, name: str) -> Account:
         """The account, or a fresh empty one (accounts open on their first transfer)."""
         return self.accounts.get(name) or opened(name)

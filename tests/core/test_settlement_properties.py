@@ -67,7 +67,7 @@ def books_hold(d: Settling) -> None:
         if account.user is not None:
             assert account.debits_posted + account.debits_pending <= account.credits_posted, name
     for s in d.house["auction"].settlements.values():       # an open order's holds are open transfers
-        assert all(hold in ledger.open_pending for hold in (s.funds_hold, s.units_hold) if hold is not None)
+        assert all(hold in ledger.transfers for hold in (s.funds_hold, s.units_hold) if hold is not None)
 
 
 def run(sequence: list[tuple]) -> Settling:

@@ -92,7 +92,7 @@ def test_posting_part_of_a_hold_moves_that_part_and_releases_the_rest(desk):
     applied(desk, plan)
     assert (posted.phase, posted.amount, posted.debit, posted.credit) == (Phase.POST, 250, ALICE, ESCROW)
     assert desk.balance(ALICE) == (750, 750)
-    assert desk.ledger.accounts[ESCROW].balance == 250 and "h" not in desk.ledger.open_pending
+    assert desk.ledger.accounts[ESCROW].balance == 250 and "h" not in desk.ledger.transfers
 
 
 def test_voiding_a_hold_releases_all_of_it(desk):

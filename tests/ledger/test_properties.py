@@ -101,7 +101,7 @@ small_id = st.integers(0, 2).map(str)
 
 def open_hold(desk: Desk, index: int) -> str:
     """One of the settlements' holds still open (most steps then act on something that exists)."""
-    held = [p.removeprefix("hold:") for p in desk.ledger.open_pending if p.startswith("hold:")]
+    held = [p.removeprefix("hold:") for p in desk.ledger.transfers if p.startswith("hold:")]
     return held[index % len(held)] if held else "0"
 
 
@@ -156,10 +156,10 @@ def books_hold(desk: Desk) -> None:
     """Σ debits = Σ credits per ledger; no user below zero; what accounts hold pending is exactly the open holds."""
     assert all(total.balanced for total in trial_balance(desk.ledger)[1])
     held: dict[str, int] = defaultdict(int)
-    for pending_id in desk.ledger.open_pending:
+    for pending_id in desk.ledger.transfers:
         hold = desk.ledger.transfers[pending_id]
         held[hold.debit] += hold.amount
-    assert desk.ledger.timeouts == {p: t.timeout_at for p in desk.ledger.open_pending
+    assert desk.ledger.timeouts == {p: t.timeout_at for p in desk.ledger.transfers
                                     if (t := desk.ledger.transfers[p]).timeout_at is not None}      # the clock's holds, kept
     for name, account in desk.ledger.accounts.items():
         assert account.debits_pending == held[name], name

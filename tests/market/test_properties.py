@@ -68,11 +68,11 @@ def check(m: Market) -> None:
     assert sum(m.cash(u)[0] for u in USERS) + fees.balance == CASH * len(USERS)             # money conserved
     assert escrow.balance == 0
     for c in market.clocks.values():                                                          # a clock holds what is left
-        assert (c.hold in ledger.open_pending and ledger.transfers[c.hold].amount == c.remaining) if c.terms.clock_id in market.live_clocks \
-            else c.hold not in ledger.open_pending
+        assert (c.hold in ledger.transfers and ledger.transfers[c.hold].amount == c.remaining) if c.terms.clock_id in market.live_clocks \
+            else c.hold not in ledger.transfers
     for order in market.orders.values():                                                      # holds exact
         held = ledger.transfers[order.hold]
-        assert order.hold in ledger.open_pending
+        assert order.hold in ledger.transfers
         want = hold_needed(order.price, order.remaining, max(order.maker_bps, order.taker_bps)) if order.side == "buy" else order.remaining
         assert held.amount == want, (order, held)
     book = market.book(KIND)
