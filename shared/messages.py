@@ -360,6 +360,12 @@ def encode(message: Message) -> bytes:
     return _dumps(body).encode("utf-8", "replace")
 
 
+def encode_part(value: Any) -> bytes:
+    """A message's part (a dataclass, a tuple) as `encode` writes it inside the message: for a sender
+    that keeps parts of a long message encoded from one publication to the next."""
+    return _dumps(_value_of(value)).encode("utf-8", "replace")
+
+
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _SCALARS = frozenset({int, str, bool, float, type(None)})
 

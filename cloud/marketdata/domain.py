@@ -15,8 +15,8 @@ from cloud.ledger.events import Phase
 from cloud.market import events as market_ev
 from cloud.marketdata import state as md
 from cloud.marketdata.valuation import ValuationRules
-from cloud.marketdata.views import Shown, kind_market
-from shared import messages, topics
+from cloud.marketdata.views import Shown, encoded, kind_market
+from shared import topics
 
 NAME = md.NAME
 
@@ -61,10 +61,12 @@ class MarketDataDomain:
 
     def settled(self, house: House, events: list[Any], seq: int, ts: int) -> list[Publication]:
         state: md.MarketDataState = house[self.name]
-        return [Publication(topics.KIND_MARKET.format(kind=kind),
-                            messages.encode(kind_market(house, state, kind, self.policy.currency, self.policy.show_owners,
-                                                        seq, ts, self._shown.setdefault(kind, Shown()))), retain=True)
-                for kind in touched(state, events)]
+        out = []
+        for kind in touched(state, events):
+            shown = self._shown.setdefault(kind, Shown())
+            message = kind_market(house, state, kind, self.policy.currency, self.policy.show_owners, seq, ts, shown)
+            out.append(Publication(topics.KIND_MARKET.format(kind=kind), encoded(message, shown), retain=True))
+        return out
 
 
 def touched(state: md.MarketDataState, events: list[Any]) -> dict[str, None]:
