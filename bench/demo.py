@@ -1,4 +1,4 @@
-"""./hall demo: a complete simulated sale on this machine, through a real broker and the real arbiter.
+"""./hall demo: a complete simulated sale and market session on this machine, through a real broker and the real arbiter.
 
 It runs the whole system (cloud and hall box), so it lives with the other whole-system compositions
 in bench/, and the hall box's own code (edge/) imports nothing from the cloud.
@@ -6,7 +6,8 @@ in bench/, and the hall box's own code (edge/) imports nothing from the cloud.
     ./hall demo                          windows for the room and the auctioneer if this machine has a
                                          screen (the keyboard drives paddles and the auctioneer after
                                          the scripted sale, until the window closes); with no screen it
-                                         says so, runs headless and ends when the sale is over
+                                         says so, runs headless and ends when the sale and the
+                                         market session are over
     ./hall demo --headless --seconds N --screenshots DIR
                                          no windows; PNGs of every display at the key moments
 
@@ -20,8 +21,11 @@ The commentary is what the auctioneer's screen would show; the post-sale report 
 The house exists before the sale: every lot sells an item from the catalog that a demo consignor
 deposited in custody, and the online bidders have funds with the house (their hammers are held from
 them at once). After the sale the house desk settles every order (paid from the funds held, or by a
-bank payment for a paddle with no account; then released), and the demo ends with the trial balance and
-the buyer's and the consignor's statements, read from the journal.
+bank payment for a paddle with no account; then released). A short market session follows on the same
+broker and arbiter (bench/demo_market.py: a listing, crossing orders with a partial fill, an
+oversubscribed new issue allocated, a quantity clock bought in two stops; skipped if --seconds stopped
+the sale), and the demo ends with the trial balance and the buyers' and the consignor's statements,
+read from the journal, the market's movements among them.
 """
 from __future__ import annotations
 
@@ -36,12 +40,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench.clients import Peer
 from bench.demo_images import ensure_demo_images
+from bench.demo_market import PANDA, PANDAS_HELD, MarketSession
 from bench.settlement import DeskPeer
 from cloud.broker import Broker
 from cloud.config import Config, load
@@ -68,8 +74,8 @@ from shared.mqtt import connect_and_wait, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PINS = {"alice": "1234", "bob": "2468"}   # the trade PINs whose hashes deploy/demo.toml holds
-CONSIGNOR, CONSIGNOR_PIN = "hkcoins", "1357"   # the demo consignor: every lot is one of its items in custody
-DEMO_FUNDS = {"alice": 50_000_00, "bob": 20_000_00}
+CONSIGNOR, CONSIGNOR_PIN, CONSIGNOR_HANDLE = "hkcoins", "1357", "HK Coins Ltd"   # every lot is one of its items in custody
+DEMO_FUNDS = {"alice": 50_000_00, "bob": 30_000_00}
 DEMO_KINDS = {                                 # lot -> the catalog's kind of the item it sells
     "1": bo.KindSpec(kind="hk-1941-1-dollar-proof", category="withdrawn_circulating", name="Hong Kong 1941 $1 proof",
                      grade=bo.Grade("sheldon", "PR-64"), issue_year=1941, issuer="Hong Kong", denomination="1 dollar",
@@ -330,15 +336,18 @@ def main(argv: list[str] | None = None) -> None:
                 display.ready.wait(10)
                 print("hall box ready: paddles 11-13 simulated; screens:", "PNG snapshots only" if display.headless else "windows open")
                 time.sleep(1.0)                          # the hall box connects and tares its paddles
-                try:
-                    Demo(broker, args.pace, args.seed, display, Path(args.screenshots) if args.screenshots else None, deadline).run()
-                except TimeoutError as stop:
-                    print(f"(stopped: {stop})")
+                demo = Demo(broker, args.pace, args.seed, display, Path(args.screenshots) if args.screenshots else None, deadline)
+                stopped = stopped_by_limit(demo.run)
                 if not display.headless:
                     print("The keyboard drives the sale now (keys on the auctioneer's screen); close the window to end.")
                     while not display.closed.is_set() and time.monotonic() < deadline:
                         time.sleep(0.1)
                 settle_orders(broker)
+                if stopped:
+                    print("(the market session is skipped: the sale was stopped)")
+                else:
+                    stopped_by_limit(MarketSession(broker, demo.say, demo.currency, demo.names | {CONSIGNOR: CONSIGNOR_HANDLE},
+                                                   CONSIGNOR, CONSIGNOR_PIN).run)
             finally:
                 page.shutdown()
                 if video is not None:
@@ -353,19 +362,31 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\nscreenshots: {args.screenshots}")
 
 
+def stopped_by_limit(part: Callable[[], None]) -> bool:
+    """Run a part of the demo; True (and said) if the --seconds limit stopped it."""
+    try:
+        part()
+    except TimeoutError as stop:
+        print(f"(stopped: {stop})")
+        return True
+    return False
+
+
 def consigned_house(journal: Path, config: Config) -> None:
     """The house before the demo sale, as its desk would have recorded it: the consignor's items in
-    custody, the sale loaded with each lot selling one of them, the online bidders' funds in."""
+    custody (and its Pandas for the market session), the sale loaded with each lot selling one of them,
+    the online bidders' funds in."""
     house = new_house(config)
     store = Journal.create(journal, house_codec(house), config.sale.hall)
     spec = config.sale_spec()
     items = {lot.lot: f"demo-{DEMO_KINDS[lot.lot].kind}" for lot in spec.lots}
     try:
         run_sync(Engine(house, store, lambda batch: None), [
-            ManageAccount("demo-consignor", "register", CONSIGNOR, handle="HK Coins Ltd", pin_hash=hash_pin(CONSIGNOR_PIN)),
+            ManageAccount("demo-consignor", "register", CONSIGNOR, handle=CONSIGNOR_HANDLE, pin_hash=hash_pin(CONSIGNOR_PIN)),
             ManageAccount("demo-consignor-ok", "approve", CONSIGNOR),
             *(DefineKind(f"demo-kind-{lot}", kind) for lot, kind in DEMO_KINDS.items()),
             *(DepositItem(f"demo-item-{lot}", item, CONSIGNOR, DEMO_KINDS[lot].kind) for lot, item in items.items()),
+            DefineKind("demo-kind-market", PANDA), DepositItem("demo-item-market", "demo-pandas", CONSIGNOR, PANDA.kind, PANDAS_HELD),
             LoadSale(replace(spec, lots=tuple(replace(lot, item=items[lot.lot]) for lot in spec.lots)), "demo-sale"),
             *(RecordDeposit(f"demo-funds-{a}", a, amount, spec.currency, f"DEMO-WIRE-{a}") for a, amount in DEMO_FUNDS.items()),
         ])
