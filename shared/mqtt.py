@@ -22,12 +22,95 @@ def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class ReadAhead:
+    """A connected socket whose `recv` serves paho's small reads from one large read.
+
+    paho reads each packet in three or four `recv` calls (the first byte, the length a byte at a
+    time, the body): for the arbiter, whose every publication comes back as a 4-byte PUBACK, that
+    was a sixth of its CPU. `pending()` tells paho's loop that bytes wait here, so it reads them
+    before it waits in select (as it does for TLS records already decrypted)."""
+
+    SIZE = 65_536
+
+    def __init__(self, sock: Any):
+        self._sock = sock
+        self._buffer = b""
+        self._at = 0
+
+    def recv(self, size: int) -> bytes:
+        if self._at == len(self._buffer):
+            self._buffer, self._at = self._sock.recv(self.SIZE), 0     # raises as the socket does; b"" at its end
+        chunk = self._buffer[self._at:self._at + size]
+        self._at += len(chunk)
+        return chunk
+
+    def pending(self) -> int:
+        return len(self._buffer) - self._at + (self._sock.pending() if hasattr(self._sock, "pending") else 0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class Wake:
+    """paho's wake-up pipe, written once until the network thread drains it.
+
+    paho writes a byte to a loopback TCP pair on every publish and ack, so that its network thread
+    leaves select and sends: for the arbiter, a system call (and a hand-over of the GIL) for each of
+    a batch's publications. Here a batch wakes it once. Safe without a lock: a writer queues its
+    packet before it looks at `armed`, and the reader clears `armed` after draining and before it
+    writes every queued packet, so a skipped wake-up always finds its packet written."""
+
+    def __init__(self, reader: Any, writer: Any):
+        self.armed = False
+        self.reader, self.writer = _WakeEnd(reader, self._drain), _WakeEnd(writer, send=self._send)
+        self._reader, self._writer = reader, writer
+
+    def _send(self, data: bytes) -> int:
+        if self.armed:
+            return len(data)
+        self.armed = True
+        return self._writer.send(data)
+
+    def _drain(self, size: int) -> bytes:
+        try:
+            return self._reader.recv(size)
+        finally:
+            self.armed = False
+
+
+class _WakeEnd:
+    def __init__(self, sock: Any, recv: Any = None, send: Any = None):
+        self._sock, self.recv, self.send = sock, recv or sock.recv, send or sock.send
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class BusyClient(mqtt.Client):
+    """The paho client of a process that sends and receives a lot (the arbiter): it reads ahead
+    (`ReadAhead`) and wakes its network thread once a batch (`Wake`). Both replace objects paho 2
+    keeps privately (its socket, its wake-up pair): tests/protocol/test_busy_client.py fails if a
+    paho release changes them."""
+
+    def _create_socket(self) -> Any:
+        return ReadAhead(super()._create_socket())
+
+    def loop_start(self) -> mqtt.MQTTErrorCode:
+        rc = super().loop_start()
+        if rc == mqtt.MQTT_ERR_SUCCESS:
+            self.wake = Wake(self._sockpairR, self._sockpairW)
+            self._sockpairR, self._sockpairW = self.wake.reader, self.wake.writer
+        return rc
+
+
 def make_client(client_id: str = "", *, persistent: bool = False, manual_ack: bool = False,
-                inflight: int = 1000, reconnect: bool = True) -> mqtt.Client:
+                inflight: int = 1000, reconnect: bool = True, busy: bool = False) -> mqtt.Client:
     """A client with TCP_NODELAY; `persistent` keeps the session (and queued QoS 1 messages) across
-    reconnects; `reconnect=False` makes loop_forever return on a lost connection (the caller retries)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not persistent,
-                         protocol=mqtt.MQTTv311, manual_ack=manual_ack, reconnect_on_failure=reconnect)
+    reconnects; `reconnect=False` makes loop_forever return on a lost connection (the caller retries);
+    `busy` for the arbiter (`BusyClient`; every other client, the bench's baselines too, is plain paho)."""
+    kind = BusyClient if busy else mqtt.Client
+    client = kind(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not persistent,
+                  protocol=mqtt.MQTTv311, manual_ack=manual_ack, reconnect_on_failure=reconnect)
     client.on_socket_open = _nodelay
     client.max_inflight_messages_set(inflight)
     client.max_queued_messages_set(0)

@@ -125,7 +125,7 @@ class MqttTransport:
         self.engine = engine
         # inflight=0 (no window): paho rescans every queued message on each PUBACK while a window is set,
         # which cost the arbiter ~15 % of its network thread at 1,000 a second (the broker sets no limit either).
-        self.client = secure(make_client(client_id, persistent=True, manual_ack=True, inflight=0), broker.username, broker.password,
+        self.client = secure(make_client(client_id, persistent=True, manual_ack=True, inflight=0, busy=True), broker.username, broker.password,
                              broker.cafile)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message

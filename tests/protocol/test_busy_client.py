@@ -1,0 +1,69 @@
+"""The arbiter's paho client (`BusyClient`): reading ahead and waking its network thread once a batch
+change how paho moves bytes, never which messages arrive, in what order, whole. Through a real
+Mosquitto, with payloads larger than one read-ahead, and the wake-up pair's writes counted."""
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+
+import pytest
+
+from shared.mqtt import BusyClient, ReadAhead, Wake, connect_and_wait, make_client, subscribe_and_wait
+
+pytestmark = pytest.mark.broker
+SIZES = [0, 1, 127, 128, 16_383, 16_384, ReadAhead.SIZE - 1, ReadAhead.SIZE + 5, 200_000]   # remaining-length byte boundaries; over one read-ahead (the broker takes 256 KiB)
+
+
+def started(broker, busy: bool, *filters: str) -> tuple[object, queue.SimpleQueue]:
+    received: queue.SimpleQueue = queue.SimpleQueue()
+    client = make_client(busy=busy)
+    client.on_message = lambda c, u, m: received.put((m.topic, m.payload))
+    connect_and_wait(client, broker.host, broker.port)
+    if filters:
+        subscribe_and_wait(client, [(f, 1) for f in filters])
+    return client, received
+
+
+def stop(*clients) -> None:
+    for client in clients:
+        client.disconnect()
+        client.loop_stop()
+
+
+def payloads() -> list[bytes]:
+    return [bytes([i % 251]) * size + str(i).encode() for i in range(400) for size in (SIZES[i % len(SIZES)],)]
+
+
+def test_a_busy_client_receives_every_message_whole_and_in_order(broker):
+    busy, received = started(broker, True, "t/in")
+    plain, _ = started(broker, False)
+    assert isinstance(busy, BusyClient) and isinstance(busy.socket(), ReadAhead) and busy._sockpairW is busy.wake.writer
+    sent = payloads()
+    for payload in sent:
+        plain.publish("t/in", payload, qos=1)
+    assert [received.get(timeout=20)[1] for _ in sent] == sent
+    stop(busy, plain)
+
+
+def test_a_busy_client_publishes_every_message_in_order_from_another_thread(broker):
+    busy, _ = started(broker, True)
+    plain, received = started(broker, False, "t/out")
+    sent = payloads()
+    worker = threading.Thread(target=lambda: [busy.publish("t/out", p, qos=1) for p in sent])
+    worker.start()
+    worker.join()
+    assert [received.get(timeout=20)[1] for _ in sent] == sent
+    stop(busy, plain)
+
+
+def test_a_batch_of_publications_wakes_the_network_thread_once_until_it_drains():
+    reader, writer = socket.socketpair()
+    wake = Wake(reader, writer)
+    for _ in range(50):
+        wake.writer.send(b"0")
+    assert wake.reader.recv(100) == b"0" and not wake.armed     # one byte for fifty wake-ups, drained
+    wake.writer.send(b"0")
+    assert wake.reader.recv(100) == b"0"                        # the next wake-up is written again
+    reader.close()
+    writer.close()
