@@ -354,16 +354,26 @@ TYPES: dict[str, type[Message]] = {
 M = TypeVar("M", bound=Message)
 
 
-def encode(message: Message) -> bytes:
-    """Compact UTF-8 JSON. Never raises on text: a lone surrogate (which UTF-8 cannot carry) becomes '?'."""
-    body = {"v": VERSION, "type": message.TYPE, **_plain(message)}
-    return _dumps(body).encode("utf-8", "replace")
+def encode(message: Message, **known: str) -> bytes:
+    """Compact UTF-8 JSON. Never raises on text: a lone surrogate (which UTF-8 cannot carry) becomes '?'.
+    `known`: fields whose JSON the sender kept from an earlier publication (`encode_part`), written as
+    given, the message's own value unread: a long tail is not converted again for every publication."""
+    if not known:
+        body = {"v": VERSION, "type": message.TYPE, **_plain(message)}
+        return _dumps(body).encode("utf-8", "replace")
+    names, read = _reader(type(message))
+    parts = [f'"v":{VERSION}', '"type":' + _dumps(message.TYPE)]
+    for name, value in zip(names, read(message)):
+        if name in known:
+            parts.append(f'"{name}":{known[name]}')
+        elif value is not None:
+            parts.append(f'"{name}":' + _dumps(value if type(value) in _SCALARS else _value_of(value)))
+    return ("{" + ",".join(parts) + "}").encode("utf-8", "replace")
 
 
-def encode_part(value: Any) -> bytes:
-    """A message's part (a dataclass, a tuple) as `encode` writes it inside the message: for a sender
-    that keeps parts of a long message encoded from one publication to the next."""
-    return _dumps(_value_of(value)).encode("utf-8", "replace")
+def encode_part(value: Any) -> str:
+    """A message's part (a dataclass, a tuple) as `encode` writes it inside the message, for `encode`'s `known`."""
+    return _dumps(_value_of(value))
 
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode

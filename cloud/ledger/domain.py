@@ -1,18 +1,21 @@
 """The ledger as a domain of the house's kernel: commands in, events applied, answers and notices out."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from cloud.identity.domain import identity
 from cloud.kernel.domain import House, Publication, Tick
+from cloud.kernel.tail import Tail
 from cloud.ledger import commands as cmd, events as ev, rules
 from cloud.ledger.answers import published
-from cloud.ledger.state import LedgerState, answer_of, apply
+from cloud.ledger.state import LedgerState, answer_of, apply, line_of
 from cloud.ledger.views import balances, statement, trial_balance
 from shared import backoffice, messages, topics
 from shared.codes import Code
 
 STATEMENT_LINES = 20              # the retained statement carries the latest lines; the desk asks for all
+TAILS_KEPT = 1_000                # the users whose statement lines stay encoded between batches (the most recent)
 
 
 class LedgerDomain:
@@ -21,6 +24,9 @@ class LedgerDomain:
     events = (ev.TransferRecorded, ev.ReferenceRecorded, ev.PayoutRequested, ev.PayoutDecided, ev.UserNotified,
               ev.LedgerAnswered, ev.LedgerAnsweredAgain)
     modules = (cmd, ev)
+
+    def __init__(self) -> None:
+        self._tails: OrderedDict[str, Tail] = OrderedDict()       # user -> their retained statement's lines
 
     def initial(self) -> LedgerState:
         return LedgerState()
@@ -61,12 +67,21 @@ class LedgerDomain:
         out = []
         for user in users:
             held = balances(state, user)
-            lines = statement(state, user, STATEMENT_LINES)
+            tail = self._tail(user)
+            lines = tail(state.lines.get(user, []))
             out.append(Publication(topics.USER_STATEMENT.format(account=user),
-                                   messages.encode(backoffice.Statement(user, lines, held, seq)), retain=True))
+                                   messages.encode(backoffice.Statement(user, lines, held, seq), lines=tail.json()), retain=True))
             out.append(Publication(topics.USER_HOLDINGS.format(account=user),
                                    messages.encode(backoffice.Holdings(user, held, seq)), retain=True))
         return out
+
+    def _tail(self, user: str) -> Tail:
+        """A trade touches two users in every batch: their lines are parsed and encoded once, not 20 a batch."""
+        tail = self._tails.pop(user, None) or Tail(line_of, STATEMENT_LINES)
+        self._tails[user] = tail
+        if len(self._tails) > TAILS_KEPT:
+            self._tails.popitem(last=False)
+        return tail
 
     def report(self, house: House, query: backoffice.LedgerQuery, seq: int) -> Publication:
         """The house desk's question answered from the state as of `seq` (the engine runs it on its thread)."""

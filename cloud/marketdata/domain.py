@@ -15,8 +15,8 @@ from cloud.ledger.events import Phase
 from cloud.market import events as market_ev
 from cloud.marketdata import state as md
 from cloud.marketdata.valuation import ValuationRules
-from cloud.marketdata.views import Shown, encoded, kind_market
-from shared import topics
+from cloud.marketdata.views import Shown, kind_market
+from shared import messages, topics
 
 NAME = md.NAME
 
@@ -65,7 +65,7 @@ class MarketDataDomain:
         for kind in touched(state, events):
             shown = self._shown.setdefault(kind, Shown())
             message = kind_market(house, state, kind, self.policy.currency, self.policy.show_owners, seq, ts, shown)
-            out.append(Publication(topics.KIND_MARKET.format(kind=kind), encoded(message, shown), retain=True))
+            out.append(Publication(topics.KIND_MARKET.format(kind=kind), messages.encode(message, **shown.known()), retain=True))
         return out
 
 

@@ -3,16 +3,16 @@ ledger (owners are the users holding units of the kind now)."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
 from cloud.kernel.domain import House
+from cloud.kernel.tail import Tail
 from cloud.ledger.accounts import user_units
 from cloud.marketdata.figures import Span
 from cloud.marketdata.state import KindMarket, MarketDataState, TradeRecord, Unsold, ValueAt
 from cloud.marketdata.valuation import DAY_MS, Assessed, divide_half_up
-from shared import marketdata as wire, messages
+from shared import marketdata as wire
 
 WINDOWS = (("24h", DAY_MS), ("7d", 7 * DAY_MS), ("30d", 30 * DAY_MS))
 SHOWN = 200                       # the latest trades and values a page receives (reports read the journal)
@@ -54,39 +54,15 @@ def unsold_point(u: Unsold) -> wire.UnsoldPoint:
     return wire.UnsoldPoint(u.ts, u.channel, u.quantity, u.reason)
 
 
-class Tail:
-    """The wire points of an append-only list's latest SHOWN records, kept from one batch to the next so that
-    a batch converts only the records it added, not the page's 200 trades and 200 values again; each point is
-    kept encoded too (`json`), because encoding 400 points was most of a trade's cost to the arbiter. Held by
-    the domain, never by the state: a list replaced (a cancelled hall order rewrites the trades, a snapshot
-    restores them) is converted afresh."""
-
-    def __init__(self, convert: Callable[[Any], Any]):
-        self.convert = convert
-        self.source: list[Any] | None = None
-        self.seen = 0
-        self.points: tuple[Any, ...] = ()
-        self.encoded: tuple[bytes, ...] = ()
-
-    def __call__(self, records: list[Any]) -> tuple[Any, ...]:
-        if records is not self.source or len(records) < self.seen:
-            self.source, self.seen, self.points, self.encoded = records, 0, (), ()
-        if len(records) > self.seen:
-            fresh = tuple(map(self.convert, records[max(self.seen, len(records) - SHOWN):]))
-            self.points, self.seen = (self.points + fresh)[-SHOWN:], len(records)
-            self.encoded = (self.encoded + tuple(map(messages.encode_part, fresh)))[-SHOWN:]
-        return self.points
-
-    def json(self) -> bytes:
-        """The points as the JSON array `messages.encode` writes for them."""
-        return b"[" + b",".join(self.encoded) + b"]"
-
-
 class Shown:
     """One kind's tails: its tape, its values' history, its offers unsold."""
 
     def __init__(self) -> None:
-        self.tape, self.history, self.unsold = Tail(tape_point), Tail(history_point), Tail(unsold_point)
+        self.tape, self.history, self.unsold = Tail(tape_point, SHOWN), Tail(history_point, SHOWN), Tail(unsold_point, SHOWN)
+
+    def known(self) -> dict[str, str]:
+        """The tails' JSON as `messages.encode` takes it (call after `kind_market`, which brings them up to date)."""
+        return {"tape": self.tape.json(), "history": self.history.json(), "unsold": self.unsold.json()}
 
 
 def kind_market(house: House, state: MarketDataState, kind: str, currency: str, show_owners: bool, seq: int,
@@ -99,15 +75,3 @@ def kind_market(house: House, state: MarketDataState, kind: str, currency: str, 
         kind, currency, house["custody"].kinds.get(kind), ts, market.figures.last, windows(market, ts), value_point(ts, market.value),
         len(holding), handles, shown.tape(market.trades), shown.history(market.history), shown.unsold(market.unsold), seq)
 
-
-TAILS_LAST = b',"tape":[],"history":[],"unsold":[],"seq":'
-
-
-def encoded(message: wire.KindMarket, shown: Shown) -> bytes:
-    """`messages.encode(message)`, with the tails `kind_market` just took from `shown` spliced in already
-    encoded. The splice point is exact: the tails are the last fields but `seq`, and a quote inside any
-    text is escaped, so that run of keys occurs nowhere else (tests/marketdata/test_tail.py compares)."""
-    head = messages.encode(replace(message, tape=(), history=(), unsold=()))
-    at = head.rindex(TAILS_LAST)
-    tails = b'"tape":' + shown.tape.json() + b',"history":' + shown.history.json() + b',"unsold":' + shown.unsold.json()
-    return head[:at + 1] + tails + head[at + len(TAILS_LAST) - len(',"seq":'):]

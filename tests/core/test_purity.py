@@ -1,5 +1,5 @@
 """The pure cores import only the standard library, shared/ and other pure cores: no I/O, clock or
-randomness inside. The kernel's domain protocol (cloud/kernel/domain.py) is pure too."""
+randomness inside. The kernel's domain protocol (cloud/kernel/domain.py) and its encoded tails (tail.py) are pure too."""
 import ast
 from pathlib import Path
 
@@ -11,12 +11,13 @@ FORBIDDEN = {"time", "random", "datetime", "os", "socket", "threading", "sqlite3
 
 
 PURE_DIRS = ("cloud/core", "cloud/identity", "cloud/ledger", "cloud/custody", "cloud/market", "cloud/marketdata", "edge/core")
-PURE_CLOUD = ("cloud.core", "cloud.identity", "cloud.ledger", "cloud.custody", "cloud.market", "cloud.marketdata", "cloud.kernel.domain")
+PURE_CLOUD = ("cloud.core", "cloud.identity", "cloud.ledger", "cloud.custody", "cloud.market", "cloud.marketdata", "cloud.kernel.domain",
+              "cloud.kernel.tail")
 
 
 def core_files():
     found = [p for d in PURE_DIRS if (ROOT / d).exists() for p in (ROOT / d).glob("*.py")]
-    return sorted(found + [ROOT / "cloud/kernel/domain.py"])
+    return sorted(found + [ROOT / "cloud/kernel/domain.py", ROOT / "cloud/kernel/tail.py"])
 
 
 def imported(path: Path) -> set[str]:

@@ -18,8 +18,8 @@ from cloud.ledger.domain import STATEMENT_LINES, LedgerDomain
 from cloud.ledger.events import Phase
 from cloud.ledger.postings import Postings
 from cloud.ledger.state import NOTICES_KEPT, closed_of
-from cloud.ledger.views import statement
-from shared import backoffice
+from cloud.ledger.views import balances, statement
+from shared import backoffice, messages, topics
 from shared.backoffice import StatementLine
 from shared.codes import Code
 from tests.ledger.driver import Desk, journaled, statement_before
@@ -137,3 +137,25 @@ def test_a_command_sent_again_is_answered_as_the_first_time_from_its_answer_kept
         assert [type(e) for e in again] == [ev.LedgerAnsweredAgain]
         assert domain.publications(desk.house, again) == [first]
     assert desk.ledger.answers["user:alice/r1"].startswith("r1 1 OK ")
+
+
+def test_the_retained_statement_kept_encoded_between_batches_is_the_statement_encoded_afresh(desk, monkeypatch):
+    """The ledger keeps each user's latest lines encoded (cloud/kernel/tail.py); what it publishes after every
+    batch is byte for byte the statement built and encoded from the state."""
+    checked = []
+    send = desk.send
+
+    def send_and_publish(command, advance_ms=10):
+        events = send(command, advance_ms)
+        for publication in desk.house.settled(events, desk.seq, desk.ts):
+            for user in ("alice", "bob"):
+                if publication.topic != topics.USER_STATEMENT.format(account=user):
+                    continue
+                fresh = backoffice.Statement(user, statement(desk.ledger, user, STATEMENT_LINES), balances(desk.ledger, user), desk.seq)
+                assert publication.payload == messages.encode(fresh)
+                checked.append(user)
+        return events
+
+    monkeypatch.setattr(desk, "send", send_and_publish)
+    busy(desk, 400)
+    assert checked.count("alice") > STATEMENT_LINES and checked.count("bob") > STATEMENT_LINES

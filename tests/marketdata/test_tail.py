@@ -1,11 +1,12 @@
 """The kind market's tails, extended batch by batch, against converting the latest SHOWN records afresh; and the
-message with its tails spliced in already encoded, against encoding it whole."""
+message encoded with its tails' JSON known, against encoding it whole."""
 from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
 from cloud.marketdata.state import TradeRecord, Unsold
-from cloud.marketdata.views import SHOWN, Shown, Tail, encoded, tape_point
+from cloud.kernel.tail import Tail
+from cloud.marketdata.views import SHOWN, Shown, tape_point
 from shared import marketdata as wire, messages
 from shared.backoffice import Grade, KindSpec
 
@@ -16,7 +17,7 @@ steps = st.lists(st.one_of(st.tuples(st.just("append"), st.integers(0, 2 * SHOWN
 @given(steps)
 def test_a_tail_shows_what_a_fresh_conversion_shows(plan):
     records: list[TradeRecord] = []
-    tail = Tail(tape_point)
+    tail = Tail(tape_point, SHOWN)
     for what, n in plan:
         if what == "append":                  # a batch's new trades
             records.extend(TradeRecord(len(records) + i, len(records) + i, "exchange", 1, 100 + i) for i in range(n))
@@ -32,7 +33,7 @@ spec = st.builds(KindSpec, kind=st.just("k-1"), category=st.just("stamps"), name
 
 
 @given(st.lists(st.integers(0, 3), max_size=5), st.none() | spec, texts, st.integers(0, 2**40))
-def test_the_kind_market_with_tails_spliced_in_encodes_as_the_whole_message(appends, kind_spec, reason, ts):
+def test_the_kind_market_with_its_tails_known_encodes_as_the_whole_message(appends, kind_spec, reason, ts):
     """The arbiter publishes `encoded` (tails kept encoded batch to batch); the page reads what `encode` writes."""
     shown, trades, unsold = Shown(), [], []
     for n in appends:
@@ -41,4 +42,4 @@ def test_the_kind_market_with_tails_spliced_in_encodes_as_the_whole_message(appe
         message = wire.KindMarket("k-1", "HKD", kind_spec, ts, 100, (wire.Window("all", 0, len(trades), len(trades)),),
                                   wire.ValuePoint(ts, None, "none", "none", 0, 0), 2, (reason,), shown.tape(trades), shown.history([]),
                                   shown.unsold(unsold), len(trades))
-        assert encoded(message, shown) == messages.encode(message)
+        assert messages.encode(message, **shown.known()) == messages.encode(message)
