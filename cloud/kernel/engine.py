@@ -113,7 +113,8 @@ class Engine:
         return batch
 
     def process(self, batch: list[Inbound]) -> None:
-        """Decide a batch, commit it, then (and only then) publish and acknowledge."""
+        """Decide a batch, commit it, then (and only then) publish the answers, work out and publish the
+        retained states the batch changed (depth, statements, a kind's market), and acknowledge."""
         entries: list[Entry] = []
         out: list[Publication] = []
         changed: list[Any] = []
@@ -134,10 +135,11 @@ class Engine:
             changed.extend(events)
         if entries:
             self.journal.append(entries)      # raises on failure: nothing below happens
-        if changed:
-            out.extend(self.house.settled(changed, self.seq, self.clock()))
         if out:
-            self.publish(out)
+            self.publish(out)                 # answers and notices first: nobody waits on the states worked out next
+        settled = self.house.settled(changed, self.seq, self.clock()) if changed else []
+        if settled:
+            self.publish(settled)
         for item in batch:
             if item.ack is not None:
                 item.ack()
