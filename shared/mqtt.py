@@ -22,13 +22,15 @@ def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class ReadAhead:
-    """A connected socket whose `recv` serves paho's small reads from one large read.
+class Buffered:
+    """A connected socket that reads ahead and writes behind.
 
     paho reads each packet in three or four `recv` calls (the first byte, the length a byte at a
-    time, the body): for the arbiter, whose every publication comes back as a 4-byte PUBACK, that
-    was a sixth of its CPU. `pending()` tells paho's loop that bytes wait here, so it reads them
-    before it waits in select (as it does for TLS records already decrypted)."""
+    time, the body) and writes each packet with its own `send`: for the arbiter, whose every
+    publication is a packet out and a 4-byte PUBACK back, those system calls were a fifth of its
+    CPU. Here one `recv` serves many packets (`pending()` tells paho's loop that bytes wait, so it
+    reads them before it waits in select, as it does for decrypted TLS records), and `send` only
+    queues: `BusyClient.loop_write` flushes what a loop pass wrote in one call."""
 
     SIZE = 65_536
 
@@ -36,6 +38,7 @@ class ReadAhead:
         self._sock = sock
         self._buffer = b""
         self._at = 0
+        self._out = bytearray()
 
     def recv(self, size: int) -> bytes:
         if self._at == len(self._buffer):
@@ -46,6 +49,28 @@ class ReadAhead:
 
     def pending(self) -> int:
         return len(self._buffer) - self._at + (self._sock.pending() if hasattr(self._sock, "pending") else 0)
+
+    def send(self, data: bytes | bytearray) -> int:
+        self._out += data
+        return len(data)
+
+    def flush(self) -> None:
+        """Send what is queued, as far as the socket takes it now (the rest waits for `waiting`'s select).
+        A broken connection drops it: paho sends its unacknowledged QoS 1 messages again when it reconnects."""
+        try:
+            while self._out:
+                del self._out[:self._sock.send(self._out)]
+        except BlockingIOError:
+            return
+        except OSError:
+            self._out.clear()
+
+    def waiting(self) -> bool:
+        return bool(self._out)
+
+    def close(self) -> None:
+        self.flush()
+        self._sock.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -87,13 +112,22 @@ class _WakeEnd:
 
 
 class BusyClient(mqtt.Client):
-    """The paho client of a process that sends and receives a lot (the arbiter): it reads ahead
-    (`ReadAhead`) and wakes its network thread once a batch (`Wake`). Both replace objects paho 2
+    """The paho client of a process that sends and receives a lot (the arbiter): it reads ahead and
+    writes behind (`Buffered`) and wakes its network thread once a batch (`Wake`). Both replace objects paho 2
     keeps privately (its socket, its wake-up pair): tests/protocol/test_busy_client.py fails if a
     paho release changes them."""
 
     def _create_socket(self) -> Any:
-        return ReadAhead(super()._create_socket())
+        return Buffered(super()._create_socket())
+
+    def loop_write(self) -> mqtt.MQTTErrorCode:
+        rc = super().loop_write()
+        if isinstance(self._sock, Buffered):
+            self._sock.flush()
+        return rc
+
+    def want_write(self) -> bool:
+        return super().want_write() or (isinstance(self._sock, Buffered) and self._sock.waiting())
 
     def loop_start(self) -> mqtt.MQTTErrorCode:
         rc = super().loop_start()

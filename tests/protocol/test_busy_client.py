@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from shared.mqtt import BusyClient, ReadAhead, Wake, connect_and_wait, make_client, subscribe_and_wait
+from shared.mqtt import BusyClient, Buffered, Wake, connect_and_wait, make_client, subscribe_and_wait
 
 pytestmark = pytest.mark.broker
-SIZES = [0, 1, 127, 128, 16_383, 16_384, ReadAhead.SIZE - 1, ReadAhead.SIZE + 5, 200_000]   # remaining-length byte boundaries; over one read-ahead (the broker takes 256 KiB)
+SIZES = [0, 1, 127, 128, 16_383, 16_384, Buffered.SIZE - 1, Buffered.SIZE + 5, 200_000]   # remaining-length byte boundaries; over one read-ahead (the broker takes 256 KiB)
 
 
 def started(broker, busy: bool, *filters: str) -> tuple[object, queue.SimpleQueue]:
@@ -38,7 +38,7 @@ def payloads() -> list[bytes]:
 def test_a_busy_client_receives_every_message_whole_and_in_order(broker):
     busy, received = started(broker, True, "t/in")
     plain, _ = started(broker, False)
-    assert isinstance(busy, BusyClient) and isinstance(busy.socket(), ReadAhead) and busy._sockpairW is busy.wake.writer
+    assert isinstance(busy, BusyClient) and isinstance(busy.socket(), Buffered) and busy._sockpairW is busy.wake.writer
     sent = payloads()
     for payload in sent:
         plain.publish("t/in", payload, qos=1)
