@@ -101,6 +101,10 @@ class Account:
     def available(self) -> int:
         return self.balance - self.debits_pending
 
+    def copy(self) -> "Account":
+        """A copy to book a planned transfer on (dataclasses.replace took 4x as long, twice a transfer)."""
+        return Account(self.ledger, self.user, self.debits_posted, self.credits_posted, self.debits_pending, self.credits_pending)
+
 
 def opened(name: str) -> Account:
     owner = parse(name)

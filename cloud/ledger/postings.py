@@ -9,7 +9,6 @@ at all (TigerBeetle's linked transfers).
 """
 from __future__ import annotations
 
-import dataclasses
 
 from cloud.core.refusal import Refusal
 from cloud.ledger.accounts import Account, quantity
@@ -89,7 +88,7 @@ class Postings:
             raise Refusal(Code.BAD_VALUE, f"a transfer's amount must be a whole number from 1 to {MAX_MINOR}")
         if self.find(transfer.id) is not None or transfer.id in self.ledger.closed:
             raise Refusal(Code.TRANSFER_EXISTS, f"transfer {transfer.id} exists: it is never made twice")
-        debit, credit = (dataclasses.replace(self._account(name)) for name in (transfer.debit, transfer.credit))
+        debit, credit = self._account(transfer.debit).copy(), self._account(transfer.credit).copy()
         book(debit, credit, transfer, held)
         if debit.user is not None and debit.debits_posted + debit.debits_pending > debit.credits_posted:
             code = Code.INSUFFICIENT_UNITS if debit.ledger.startswith("units:") else Code.INSUFFICIENT_FUNDS

@@ -13,6 +13,7 @@ grades of its series that have them ("estimate"), else the house's estimate ("ho
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -62,6 +63,7 @@ def divide_half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
+@functools.lru_cache(maxsize=4096)      # a batch's trades share their ts: re-valuing after each one meets the same ages
 def weight(age_ms: int, half_life_ms: int) -> int:
     halvings, within = divmod(max(age_ms, 0), half_life_ms)
     return max(1, (SCALE >> halvings) * (2 * half_life_ms - within) // (2 * half_life_ms))
