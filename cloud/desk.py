@@ -24,7 +24,6 @@ import re
 import sys
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from cloud.config import Config, load
@@ -34,6 +33,7 @@ from cloud.ledger.accounts import quantity
 from cloud.ledger.wire import ledger_command
 from shared import backoffice as bo, messages, topics
 from shared.money import MINOR_DIGITS
+from shared.times import utc_text
 
 LEDGER_ACTIONS = ("deposit", "payout", "approve", "decline", "reverse", "statement", "balances", "notices", "trial-balance")
 CUSTODY_ACTIONS = ("category", "define", "deposit", "withdraw")
@@ -98,10 +98,6 @@ def checked(message: messages.Message) -> messages.Message:
     return read
 
 
-def when(at_ms: int) -> str:
-    return datetime.fromtimestamp(at_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
 def render(answer: dict[str, Any]) -> tuple[str, int]:
     """What a person reads, and the exit code: 0 done, 1 refused or the books do not balance."""
     kind = answer.get("type")
@@ -118,7 +114,7 @@ def render(answer: dict[str, Any]) -> tuple[str, int]:
         lines = [f"  seq {n.get('seq')}  {n['kind']}: {n['text']}" for n in answer["notices"]]
         return "\n".join([f"notices of {answer['account']}:", *(lines or ["  none"])]), 0
     if kind == "statement":
-        lines = [f"  {when(l['at_ms'])}  {l['phase']:<7} {quantity(l['amount'], l['ledger']):>22}  "
+        lines = [f"  {utc_text(l['at_ms'])}  {l['phase']:<7} {quantity(l['amount'], l['ledger']):>22}  "
                  f"balance {quantity(l['balance'], l['ledger'])}, available {quantity(l['available'], l['ledger'])}  "
                  f"{l['transfer_id']} {l.get('reference', '')}".rstrip() for l in answer["lines"]]
         return "\n".join([f"statement of {answer['account']} (as of seq {answer['seq']}):", *(lines or ["  no transfers"]),

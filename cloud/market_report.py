@@ -24,6 +24,7 @@ from cloud.domains import read_house  # noqa: E402
 from cloud.kernel.domain import House  # noqa: E402
 from cloud.marketdata.state import MarketDataState  # noqa: E402
 from shared.money import MINOR_DIGITS  # noqa: E402
+from shared.times import utc_text  # noqa: E402
 
 CHANNEL_MARKERS = {"exchange": "o", "clock": "v", "issue": "s", "hall": "D"}
 SALE_FIELDS = ("lot", "title", "result", "currency", "hammer", "premium", "total", "estimate_low", "estimate_high", "buyer",
@@ -35,10 +36,6 @@ KIND_FIELDS = ("number", "at_utc", "ts_ms", "channel", "quantity", "price", "gro
 def _major(minor: int | None, currency: str) -> float | None:
     """For a chart's axis only (the CSV keeps integers)."""
     return None if minor is None else minor / 10 ** MINOR_DIGITS[currency]
-
-
-def _utc(ts: int) -> str:
-    return datetime.fromtimestamp(ts / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def sale_rows(state: AuctionState) -> list[dict[str, object]]:
@@ -89,7 +86,7 @@ def write_sale(state: AuctionState, out: Path) -> tuple[Path, Path]:
 def kind_rows(data: MarketDataState, kind: str) -> list[dict[str, object]]:
     market = data.kinds[kind]
     after = {v.number: v.assessed for v in market.history if v.number}
-    return [{"number": t.number, "at_utc": _utc(t.ts), "ts_ms": t.ts, "channel": t.channel, "quantity": t.quantity,
+    return [{"number": t.number, "at_utc": utc_text(t.ts, True), "ts_ms": t.ts, "channel": t.channel, "quantity": t.quantity,
              "price": t.price, "group": int(t.group), "cancelled": t.cancelled, "premium": t.premium, "reference": t.reference,
              "value_after": after[t.number].value if t.number in after else "",
              "value_source": after[t.number].source if t.number in after else "",

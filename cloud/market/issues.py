@@ -29,6 +29,7 @@ from cloud.market.news import announce
 from cloud.market.policy import MarketPolicy
 from cloud.market.state import Issue, MarketState
 from shared.codes import Code
+from shared.times import utc_text
 
 
 def allocate(method: str, seed: str, issue_id: str, offered: int, applied: list[int]) -> list[int]:
@@ -68,7 +69,7 @@ def open_issue(house: House, state: MarketState, policy: MarketPolicy, c: cmd.Op
         if terms.method == "lottery" and not terms.seed:
             raise Refusal(Code.BAD_TERMS, "a lottery needs its seed, published with the terms")
         text = (f"new issue {terms.issue_id}: {terms.quantity} {terms.kind} at {amount_of(terms.price, terms.currency)}, "
-                f"applications from {terms.opens_at} to {terms.closes_at} (ms), allocated {terms.method.replace('_', ' ')}")
+                f"applications from {utc_text(terms.opens_at, True)} to {utc_text(terms.closes_at, True)} UTC, allocated {terms.method.replace('_', ' ')}")
         return Outcome([ev.IssueOpened(terms), *announce(house, state, terms.issuer, terms.kind, text, seq)], text)
     return answered_once(state, f"house/{c.command_id}", c.command_id, None, seq, decide)
 
@@ -81,8 +82,8 @@ def apply_for(house: House, state: MarketState, c: cmd.ApplyForIssue, seq: int, 
             raise Refusal(Code.UNKNOWN_ISSUE, f"there is no new issue {c.issue_id}")
         terms = issue.terms
         if issue.status != "announced" or not terms.opens_at <= ts < terms.closes_at:
-            raise Refusal(Code.ISSUE_NOT_OPEN, f"issue {c.issue_id} takes applications from {terms.opens_at} to "
-                                               f"{terms.closes_at} (ms); the house's clock reads {ts}")
+            raise Refusal(Code.ISSUE_NOT_OPEN, f"issue {c.issue_id} takes applications from {utc_text(terms.opens_at, True)} "
+                                               f"to {utc_text(terms.closes_at, True)} UTC; the house's clock reads {utc_text(ts, True)}")
         plan = Postings(house["ledger"], ts)
         cost = terms.price * c.quantity
         hold = plan.pending(TransferIds(seq)(), user_cash(c.account, terms.currency), house_cash("escrow", terms.currency),

@@ -24,6 +24,7 @@ from cloud.market.policy import MarketPolicy, book_status, check_band, fees_for,
 from cloud.market.settle import Side, hold_for, settle
 from cloud.market.state import MarketOrder, MarketState
 from shared.codes import Code
+from shared.times import utc_text
 
 
 def place(house: House, state: MarketState, policy: MarketPolicy, c: cmd.PlaceOrder, seq: int, ts: int) -> list[Any]:
@@ -94,7 +95,8 @@ def _new_order(house: House, state: MarketState, policy: MarketPolicy, plan: Pos
     if (tif == "gtd") != (until_ms is not None):
         raise Refusal(Code.BAD_VALUE, "a good-till-date order needs until_ms, and only it")
     if until_ms is not None and until_ms <= ts:
-        raise Refusal(Code.PAST_EXPIRY, f"until_ms {until_ms} has passed (the house's clock reads {ts})")
+        raise Refusal(Code.PAST_EXPIRY, f"good until {utc_text(until_ms, True)} UTC: that time has passed (the house's clock reads "
+                                         f"{utc_text(ts, True)})")
     status = book_status(state, kind, spec.category, ts)
     if status == "halted":
         raise Refusal(Code.MARKET_HALTED, f"trading in {kind} is halted by the house: cancels only")

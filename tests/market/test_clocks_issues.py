@@ -14,6 +14,7 @@ from cloud.market import commands as cmd
 from cloud.market.clocks import price_at
 from cloud.market.issues import allocate
 from shared.codes import Code
+from shared.times import utc_text
 from shared.dutch import clock_price
 from tests.ledger.driver import DRAGON
 from tests.market.driver import KIND, Market
@@ -107,9 +108,11 @@ def test_an_oversubscribed_new_issue_is_allocated_paid_credited_and_refunded_in_
     m.user("mint")
     opens = m.ts + 1_000
     terms = cmd.NewIssue("i1", kind, "mint", 100, 50_000, "HKD", opens, opens + 10_000)
-    assert m.said(cmd.OpenIssue("c1", terms)).ok
+    opened = m.said(cmd.OpenIssue("c1", terms))
+    assert opened.ok and f"applications from {utc_text(opens, True)} to {utc_text(opens + 10_000, True)} UTC" in opened.message
     apply = lambda account, q: m.said(cmd.ApplyForIssue(account, f"{account}-{q}", "i1", q))  # noqa: E731
-    assert apply("bob", 60).code == Code.ISSUE_NOT_OPEN
+    early = apply("bob", 60)
+    assert early.code == Code.ISSUE_NOT_OPEN and f"the house's clock reads {utc_text(m.ts, True)}" in early.message
     m.tick(opens - m.ts)
     assert apply("alice", 60).ok and apply("bob", 30).ok and apply("carol", 30).ok
     assert m.cash("bob") == (10_000_000, 10_000_000 - 30 * 50_000)

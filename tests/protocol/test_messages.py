@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from shared.times import utc_text
 from shared import messages, topics
 from shared.codes import Code
 from shared.messages import ProtocolError, decode, encode
@@ -150,3 +151,8 @@ def test_the_encoding_is_exact_nulls_left_out_at_every_depth_tuples_as_lists_tex
         b'"average":2}],"value":{"at_ms":5,"source":"none","confidence":"none","trades":0,"excluded":0},"owners":1,'
         b'"owner_handles":["ann"],"tape":[{"at_ms":4,"channel":"exchange","quantity":1,"price":2,"group":false,"cancelled":""}],'
         b'"history":[{"at_ms":5,"source":"none","confidence":"none","trades":0,"excluded":0}],"unsold":[],"seq":7}')
+
+
+def test_times_read_in_utc_to_the_second_with_no_float_on_the_way():
+    assert utc_text(0) == "1970-01-01 00:00" and utc_text(1_795_000_000_999, True) == "2026-11-18 11:06:40"
+    assert utc_text(2**53 - 1, True) == "9,007,199,254,740,991 ms after 1970-01-01 00:00"     # past year 9999: still said
