@@ -129,6 +129,18 @@ class BusyClient(mqtt.Client):
     def want_write(self) -> bool:
         return super().want_write() or (isinstance(self._sock, Buffered) and self._sock.waiting())
 
+    def _handle_pubackcomp(self, cmd: Any) -> mqtt.MQTTErrorCode:
+        """A 3.1.1 PUBACK is a message id and nothing else: read it as such (paho builds a reason code and
+        properties for each, 7 % of the arbiter's CPU) when no on_publish callback would be given them."""
+        packet = self._in_packet["packet"]
+        if cmd != "PUBACK" or self._protocol == mqtt.MQTTv5 or self.on_publish is not None or len(packet) != 2:
+            return super()._handle_pubackcomp(cmd)
+        mid = packet[0] << 8 | packet[1]
+        with self._out_message_mutex:
+            if mid in self._out_messages:
+                return self._do_on_publish(mid, None, None)     # type: ignore[arg-type]  (no callback reads them)
+        return mqtt.MQTT_ERR_SUCCESS
+
     def loop_start(self) -> mqtt.MQTTErrorCode:
         rc = super().loop_start()
         if rc == mqtt.MQTT_ERR_SUCCESS:

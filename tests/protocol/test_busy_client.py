@@ -50,10 +50,13 @@ def test_a_busy_client_publishes_every_message_in_order_from_another_thread(brok
     busy, _ = started(broker, True)
     plain, received = started(broker, False, "t/out")
     sent = payloads()
-    worker = threading.Thread(target=lambda: [busy.publish("t/out", p, qos=1) for p in sent])
+    infos = []
+    worker = threading.Thread(target=lambda: infos.extend(busy.publish("t/out", p, qos=1) for p in sent))
     worker.start()
     worker.join()
     assert [received.get(timeout=20)[1] for _ in sent] == sent
+    infos[-1].wait_for_publish(10)
+    assert all(info.is_published() for info in infos) and not busy._out_messages       # every PUBACK read
     stop(busy, plain)
 
 
