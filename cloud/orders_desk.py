@@ -19,11 +19,12 @@ from dataclasses import replace
 from typing import Any
 
 from cloud.config import load
-from cloud.desk import command_id, deliver, when
+from cloud.desk import command_id, deliver
 from cloud.house import HouseDesk
 from shared import messages, topics
 from shared.money import format_amount
 from shared.orders import OrderCommand
+from shared.times import utc_text
 
 LIST_WAIT_S = 3.0                 # the retained list arrives at once if the house has ever published one
 
@@ -47,8 +48,8 @@ def render_open(orders: dict[str, Any]) -> str:
     lines = [f"{orders['open']} open order{'s' if orders['open'] != 1 else ''} (as of seq {orders['seq']}):"]
     for o in orders["orders"]:
         money = format_amount(o["total"], o["currency"])
-        state = ("paid, in escrow" + (f"; released by {when(o['release_at_ms'])}" if o.get("release_at_ms") else "")
-                 if o["status"] == "paid" else f"awaiting payment{' (funds held)' if o['held'] else ''}, due {when(o['due_at_ms'])}")
+        state = ("paid, in escrow" + (f"; released by {utc_text(o['release_at_ms'])}" if o.get("release_at_ms") else "")
+                 if o["status"] == "paid" else f"awaiting payment{' (funds held)' if o['held'] else ''}, due {utc_text(o['due_at_ms'])}")
         lines.append(f"  {o['order_id']}  lot {o['lot']} {o['title']}  buyer {o['buyer']}  {money}  {state}  "
                      f"consignor {o.get('consignor') or 'the house'}")
     if len(orders["orders"]) < orders["open"]:

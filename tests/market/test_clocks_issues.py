@@ -14,8 +14,8 @@ from cloud.market import commands as cmd
 from cloud.market.clocks import price_at
 from cloud.market.issues import allocate
 from shared.codes import Code
-from shared.times import utc_text
 from shared.dutch import clock_price
+from shared.times import utc_text
 from tests.ledger.driver import DRAGON
 from tests.market.driver import KIND, Market
 

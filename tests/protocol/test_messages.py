@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from shared.times import utc_text
 from shared import messages, topics
 from shared.codes import Code
 from shared.messages import ProtocolError, decode, encode
 from shared.money import MAX_MINOR, Money, format_amount
+from shared.times import utc_text
 
 SAMPLES = [
     messages.Bid(bid_id="b-1", lot="12", amount=110_000, currency="HKD", paddle=7, sent_at_ms=5),
