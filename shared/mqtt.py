@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import ssl
 import threading
 from typing import Any
 
@@ -60,7 +61,7 @@ class Buffered:
         try:
             while self._out:
                 del self._out[:self._sock.send(self._out)]
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):      # full for now (TLS says so its own way)
             return
         except OSError:
             self._out.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import socket
+import ssl
 import threading
 
 import pytest
@@ -70,3 +71,37 @@ def test_a_batch_of_publications_wakes_the_network_thread_once_until_it_drains()
     assert wake.reader.recv(100) == b"0"                        # the next wake-up is written again
     reader.close()
     writer.close()
+
+
+class Taking:
+    """A socket that takes `room` bytes, then says it is full the way `full` does."""
+
+    def __init__(self, room: int, full: Exception):
+        self.room, self.full, self.sent = room, full, bytearray()
+
+    def send(self, data: bytes) -> int:
+        if not self.room:
+            raise self.full
+        taken = min(self.room, len(data))
+        self.sent += data[:taken]
+        self.room -= taken
+        return taken
+
+
+@pytest.mark.parametrize("full", [BlockingIOError(), ssl.SSLWantWriteError(), ssl.SSLWantReadError()])
+def test_what_a_full_socket_did_not_take_waits_for_the_next_flush(full):
+    sock = Taking(5, full)
+    buffered = Buffered(sock)
+    assert buffered.send(b"0123") == 4 and buffered.send(b"456789") == 6 and not sock.sent     # queued, not sent
+    buffered.flush()
+    assert bytes(sock.sent) == b"01234" and buffered.waiting()
+    sock.room = 100
+    buffered.flush()
+    assert bytes(sock.sent) == b"0123456789" and not buffered.waiting()
+
+
+def test_a_broken_connection_drops_what_was_queued():
+    buffered = Buffered(Taking(0, ConnectionResetError()))
+    buffered.send(b"lost")
+    buffered.flush()
+    assert not buffered.waiting()        # paho sends its unacknowledged QoS 1 messages again on reconnect
