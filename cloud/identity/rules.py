@@ -66,7 +66,7 @@ def check_pin(state: IdentityState, policy: IdentityPolicy, cmd: CheckPin, seq: 
         return [ev.PinAnswered(cmd.account, False, Code.PIN_REQUIRED, "your trade PIN was changed while it was being checked: give the new one",
                                account.failures, None, seq)]
     if cmd.ok:
-        return [ev.PinAnswered(cmd.account, True, Code.OK, "PIN accepted: you may bid", 0, None, seq)]
+        return [ev.PinAnswered(cmd.account, True, Code.OK, "PIN accepted: you may bid and trade", 0, None, seq)]
     failures = account.failures + 1
     if failures >= policy.pin_attempts:
         until = ts + policy.pin_lockout_ms

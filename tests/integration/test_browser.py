@@ -92,7 +92,7 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         expect(page.locator("#pin-answer")).to_have_text("wrong PIN: 4 attempts left before bidding locks")
         page.fill("#pin", "1234")
         page.click("#pin-form button")
-        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")
+        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid and trade")
 
         command_hall(hall, "open_lot")
         expect(page.locator("#bid")).to_have_text("Bid 800 HKD", timeout=10_000)
@@ -134,7 +134,7 @@ def test_log_in_pin_bid_outbid_by_a_paddle_sold_and_reconnect(cloud, arbiter, ha
         expect(page.locator("#pin-answer")).to_have_text("connection lost: the PIN is given again on reconnect")
         cloud.start()
         expect(page.locator("#link")).to_have_text("connected", timeout=15_000)
-        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid", timeout=10_000)
+        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid and trade", timeout=10_000)
         assert errors == []
         browser.close()
     print(f"screenshots in {tmp_path}")
@@ -188,7 +188,7 @@ def test_register_on_the_page_wait_for_approval_then_bid_with_the_avatar_shown(c
         expect(page.locator("#register")).to_be_hidden()                # logged in: registering is done
         page.fill("#pin", "5555")
         page.click("#pin-form button")
-        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid")
+        expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid and trade")
 
         command_hall(hall, "open_lot")
         page.click("#bid")

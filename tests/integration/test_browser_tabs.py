@@ -31,7 +31,7 @@ def test_a_second_window_takes_the_session_over_and_the_first_says_so(cloud, arb
             expect(page.locator("#link")).to_have_text("connected", timeout=10_000)
             page.fill("#pin", "1234")
             page.click("#pin-form button")
-            expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid", timeout=10_000)
+            expect(page.locator("#pin-answer")).to_have_text("PIN accepted: you may bid and trade", timeout=10_000)
         expect(first.locator("#link")).to_have_text("taken over by another window")
         expect(first.locator("#login-error")).to_have_text(TAKEN)
         first.wait_for_timeout(3_000)                                     # nobody reconnects by itself
@@ -40,7 +40,7 @@ def test_a_second_window_takes_the_session_over_and_the_first_says_so(cloud, arb
 
         first.click("#login button[type=submit]")                         # back to the first window
         expect(first.locator("#link")).to_have_text("connected", timeout=10_000)
-        expect(first.locator("#pin-answer")).to_have_text("PIN accepted: you may bid", timeout=10_000)
+        expect(first.locator("#pin-answer")).to_have_text("PIN accepted: you may bid and trade", timeout=10_000)
         expect(second.locator("#login-error")).to_have_text(TAKEN)
         browser.close()
 
