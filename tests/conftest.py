@@ -12,6 +12,7 @@ import os
 import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,6 +152,34 @@ def journal_location(broker: Broker | ClusterBroker, journal: Path) -> str:
     if isinstance(broker, ClusterBroker):
         return f"{broker.journal_dsn}#h{hashlib.sha1(str(journal).encode()).hexdigest()[:16]}"
     return str(journal)
+
+
+def awaited_line(proc: subprocess.Popen[str], prefix: str, timeout_s: float = 60.0) -> str:
+    """The first line `proc` prints that starts with `prefix`. A process that never says it (a hall box
+    whose link never comes up retries for ever) fails the test with what it did say, instead of hanging
+    the suite; its later output is read and dropped, so a full pipe never stops it."""
+    assert proc.stdout is not None
+    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+
+    def read(stdout: Any) -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, args=(proc.stdout,), daemon=True).start()
+    said: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        if line.startswith(prefix):
+            return line
+        said.append(line)
+    raise AssertionError(f"no line starting {prefix!r} within {timeout_s:.0f} s (exit {proc.poll()}); it said:\n{''.join(said[-60:])}")
 
 
 class ArbiterProcess:

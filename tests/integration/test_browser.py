@@ -25,7 +25,7 @@ from cloud.config import load
 from cloud.web import MQTT_JS, PageServer
 from shared import messages, topics
 from shared.mqtt import connect_and_wait, make_client
-from tests.conftest import ROOT
+from tests.conftest import ROOT, awaited_line
 from tests.integration.test_security import USERS, arbiter, certs, cloud  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
@@ -41,10 +41,7 @@ def hall(cloud, certs, tmp_path):  # noqa: F811
         env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "SDL_VIDEODRIVER": "dummy"}
         box = subprocess.Popen([sys.executable, "-m", "edge", "--simulate", "--no-display", "--port", str(broker.port),
                                 "--store", str(tmp_path / "hall.sqlite3"), "--media", str(tmp_path / "hall-media")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
-        assert box.stdout is not None
-        for line in box.stdout:
-            if line.startswith("link up"):
-                break
+        awaited_line(box, "link up")
         room = make_client()
         connect_and_wait(room, broker.host, broker.port)
         time.sleep(0.6)                                   # the paddles tare
