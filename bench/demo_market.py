@@ -25,7 +25,6 @@ from bench.clients import Peer
 from bench.settlement import DeskPeer
 from cloud.broker import Broker
 from shared import backoffice as bo, market as mk, messages, topics
-from shared.dutch import clock_price
 from shared.money import format_amount
 
 PANDA = bo.KindSpec(kind="cn-panda-2024-30g-ms70", category="precious_metal_coins", name="China Panda 2024 30 g silver",
@@ -202,7 +201,7 @@ class MarketSession:
 
     def stop(self, account: str, quantity: int, below: int, state: Body) -> Body:
         """`account` watches the clock fall to `below`, then accepts `quantity` at the price it shows; the clock's state after."""
-        while (price := price_now(state)) > below:
+        while (price := mk.clock_price_now(state, int(time.time() * 1000))) > below:
             time.sleep(0.05)                                        # the clock falls on its calendar
         accept_id = f"demo-stop-{account}"
         self.ask(account, topics.BIDDER_CLOCK, mk.ClockAccept(accept_id=accept_id, clock_id=state["clock_id"], quantity=quantity,
@@ -211,9 +210,3 @@ class MarketSession:
         left = state["remaining"] - quantity
         return self.public.expect(lambda b: b.get("type") == "clock_state" and b["remaining"] == left, "clock after the stop")
 
-
-def price_now(state: Body) -> int:
-    """A running clock's price now, by the formula every screen shows, from its published state."""
-    start = state["segment_start_ms"]
-    return clock_price(state["segment_top"], state["floor"], state["ends_at_ms"] - start, state["schedule"], state["step_ms"],
-                       int(time.time() * 1000) - start)

@@ -28,7 +28,6 @@ from typing import Any
 from cloud.config import load
 from cloud.desk import parse_amount
 from shared import market as mk, messages, topics
-from shared.dutch import clock_price
 from shared.money import format_amount
 from shared.mqtt import connect_and_wait, make_client, secure
 
@@ -146,9 +145,7 @@ def clock_now(session: Session, clock_id: str) -> int:
         raise NoAnswer(f"no clock {clock_id} is published")
     if state["status"] != "running":
         raise Refused(f"clock {clock_id} is {state['status']}")
-    now = time.time_ns() // 1_000_000
-    return clock_price(state["segment_top"], state["floor"], state["ends_at_ms"] - state["segment_start_ms"], state["schedule"],
-                       state["step_ms"], now - state["segment_start_ms"])
+    return mk.clock_price_now(state, time.time_ns() // 1_000_000)
 
 
 def _operands(args: argparse.Namespace, count: int, names: str) -> list[str]:

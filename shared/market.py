@@ -7,11 +7,13 @@ integers only: prices in minor units, quantities in units). Importing this modul
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from shared import messages
 from shared.backoffice import _plain_id, _words
+from shared.dutch import clock_price
 from shared.messages import Message, _amount, _currency, _ident, _one_of, _range, _text, check
 
 SIDES = ("buy", "sell")
@@ -205,8 +207,7 @@ class ClockStop:
 
 @dataclass(frozen=True)
 class ClockState(Message):
-    """A quantity clock (retained). The price now: shared.dutch.clock_price(segment_top, floor,
-    ends_at_ms - segment_start_ms, schedule, step_ms, now - segment_start_ms) while running."""
+    """A quantity clock (retained). The price now, while running: `clock_price_now`."""
     TYPE: ClassVar[str] = "clock_state"
     clock_id: str
     kind: str
@@ -226,6 +227,14 @@ class ClockState(Message):
     minimum: int
     stops: tuple[ClockStop, ...]
     seq: int
+
+
+def clock_price_now(state: Mapping[str, Any], now_ms: int) -> int:
+    """A running quantity clock's price at `now_ms` from its published state (a `clock_state` body), by
+    the formula the arbiter decides with (cloud/market/clocks.py): what every client shows and accepts."""
+    start = state["segment_start_ms"]
+    return clock_price(state["segment_top"], state["floor"], max(1, state["ends_at_ms"] - start), state["schedule"], state["step_ms"],
+                       now_ms - start)
 
 
 @dataclass(frozen=True)
