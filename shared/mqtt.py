@@ -114,9 +114,9 @@ class _WakeEnd:
 
 class BusyClient(mqtt.Client):
     """The paho client of a process that sends and receives a lot (the arbiter): it reads ahead and
-    writes behind (`Buffered`) and wakes its network thread once a batch (`Wake`). Both replace objects paho 2
-    keeps privately (its socket, its wake-up pair): tests/protocol/test_busy_client.py fails if a
-    paho release changes them."""
+    writes behind (`Buffered`), wakes its network thread once a batch (`Wake`) and reads a PUBACK as
+    the message id it is. All three reach into what paho 2 keeps privately (its socket, its wake-up
+    pair, its PUBACK handler): tests/protocol/test_busy_client.py fails if a paho release changes them."""
 
     def _create_socket(self) -> Any:
         return Buffered(super()._create_socket())
@@ -132,7 +132,7 @@ class BusyClient(mqtt.Client):
 
     def _handle_pubackcomp(self, cmd: Any) -> mqtt.MQTTErrorCode:
         """A 3.1.1 PUBACK is a message id and nothing else: read it as such (paho builds a reason code and
-        properties for each, 7 % of the arbiter's CPU) when no on_publish callback would be given them."""
+        properties for each, a tenth of the arbiter's CPU in an order flood) when no on_publish callback would be given them."""
         packet = self._in_packet["packet"]
         if cmd != "PUBACK" or self._protocol == mqtt.MQTTv5 or self.on_publish is not None or len(packet) != 2:
             return super()._handle_pubackcomp(cmd)
