@@ -3,8 +3,6 @@ ledger (owners are the users holding units of the kind now)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
-from typing import Any
 
 from cloud.kernel.domain import House
 from cloud.kernel.tail import Tail
