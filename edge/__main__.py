@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -89,6 +90,13 @@ def keyboard(hall: HallBox, key: str, shift: bool) -> None:
             pass
 
 
+def say(line: str) -> None:
+    """One line to the terminal in one write: print() writes the text and its newline apart, so the
+    narrator's thread and the main thread could splice two lines into one ("...paddleslink up")."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 class Narrator:
     """Prints what changed for people watching a terminal (the displays draw the same state)."""
 
@@ -100,13 +108,13 @@ class Narrator:
     def on_change(self, state: HallState) -> None:
         if state.link_up != self.link:
             self.link = state.link_up
-            print(f"link {'up' if state.link_up else 'DOWN'}; {state.waiting} waiting in the outbox", flush=True)
+            say(f"link {'up' if state.link_up else 'DOWN'}; {state.waiting} waiting in the outbox")
         for number, paddle in state.paddles.items():
             if paddle.feedback and paddle.feedback != self.seen.get(number):
                 self.seen[number] = paddle.feedback
-                print(f"paddle {number}: {paddle.feedback}", flush=True)
+                say(f"paddle {number}: {paddle.feedback}")
         for notice in state.notices[self.notices:]:
-            print(f"auctioneer: {notice}", flush=True)
+            say(f"auctioneer: {notice}")
         self.notices = len(state.notices)
 
 
@@ -135,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    print(f"hall box ready: hall {config.sale.hall}, {len(config.hall.paddles)} paddles", flush=True)
+    say(f"hall box ready: hall {config.sale.hall}, {len(config.hall.paddles)} paddles")
     stopped.wait()
     if video is not None:
         video.stop()
